@@ -11,6 +11,8 @@ export interface Identity {
   email?: string;
   /** How the caller proved itself at the edge. */
   via: "token" | "apikey" | "service" | "anonymous";
+  /** The client's address as the edge saw it (for per-IP limits such as login lockout). */
+  ip?: string;
 }
 
 export const IDENTITY_HEADER = "x-mesh-identity";

@@ -23,7 +23,8 @@ export interface PartKit {
 }
 
 export interface PartInstance {
-  app: Express;
+  /** Usually an express app; the gateway passes a bare handler to keep its hot path lean. */
+  app: http.RequestListener;
   grpc?: GrpcServerHandle;
   /** Closes what the part opened (DB pools, Redis, clients, workers) after servers stopped. */
   close(): Promise<void>;

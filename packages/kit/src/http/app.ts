@@ -119,7 +119,7 @@ function mapExpressError(err: unknown): HttpError {
   return toHttpError(err);
 }
 
-export function createHttpServer(app: Express): http.Server {
+export function createHttpServer(app: http.RequestListener): http.Server {
   const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, app);
   // Behind load balancers that keep connections 60 s, the server must outlive them.
   server.headersTimeout = 66_000;

@@ -7,10 +7,16 @@ export interface ReadinessCheck {
   name: string;
   /** Throws when the component cannot serve. */
   check: () => Promise<void>;
+  /**
+   * Whether this part is not ready while the component is down (default true). A gateway lists
+   * its upstreams as non-critical: one dead service must not take the whole edge out of rotation.
+   */
+  critical?: boolean;
 }
 
 export interface ComponentStatus {
   name: string;
+  critical: boolean;
   status: "up" | "down";
   latencyMs: number;
   error?: string;
@@ -20,7 +26,7 @@ const CHECK_TIMEOUT_MS = 2000;
 
 export async function runChecks(checks: ReadinessCheck[]): Promise<ComponentStatus[]> {
   return Promise.all(
-    checks.map(async ({ name, check }) => {
+    checks.map(async ({ name, check, critical = true }) => {
       const started = performance.now();
       let timer: NodeJS.Timeout | undefined;
       try {
@@ -30,10 +36,11 @@ export async function runChecks(checks: ReadinessCheck[]): Promise<ComponentStat
             timer = setTimeout(() => reject(new Error("timed out")), CHECK_TIMEOUT_MS);
           }),
         ]);
-        return { name, status: "up" as const, latencyMs: Math.round(performance.now() - started) };
+        return { name, critical, status: "up" as const, latencyMs: Math.round(performance.now() - started) };
       } catch (err) {
         return {
           name,
+          critical,
           status: "down" as const,
           latencyMs: Math.round(performance.now() - started),
           error: (err as Error).message ?? String(err),
@@ -60,7 +67,7 @@ export function opsRouter(lifecycle: Lifecycle, metrics: Metrics, checks: Readin
       return;
     }
     const components = await runChecks(checks);
-    const ready = lifecycle.started && components.every((c) => c.status === "up");
+    const ready = lifecycle.started && components.every((c) => c.status === "up" || !c.critical);
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not_ready", components });
   });
   router.get("/metrics", async (_req, res) => {
