@@ -67,6 +67,8 @@ export interface RunningPart {
 
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
+  /** Runs after every part stopped, before the process exits (e.g. stop an embedded database). */
+  afterStop?: () => Promise<void>;
   host?: string;
   logger?: Logger;
 }
@@ -142,6 +144,7 @@ export async function runParts(parts: PartModule[], options: StartOptions = {}):
   const running: RunningPart[] = [];
   const stopAll = async (code: number) => {
     await Promise.allSettled(running.map((p) => p.stop()));
+    await options.afterStop?.();
     process.exit(code);
   };
   try {
@@ -149,8 +152,7 @@ export async function runParts(parts: PartModule[], options: StartOptions = {}):
   } catch (err) {
     if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
     else process.stderr.write(`startup failed: ${(err as Error).stack ?? String(err)}\n`);
-    await Promise.allSettled(running.map((p) => p.stop()));
-    process.exit(1);
+    await stopAll(1);
   }
   let signalled = false;
   for (const signal of ["SIGTERM", "SIGINT"] as const) {

@@ -1,0 +1,2 @@
+export { prepareEnvironment, type PreparedEnvironment, type PrepareOptions } from "./environment.js";
+export { loadParts, PARTS, ADDRESSES, type PartName, type LoadedPart } from "./registry.js";
