@@ -1,0 +1,51 @@
+import type { Logger, Redis } from "@crm/kit";
+import { apiKeysData } from "./data/api-keys.js";
+import type { Db } from "./data/prisma.js";
+import { refreshTokensData } from "./data/refresh-tokens.js";
+import { signingKeysData } from "./data/signing-keys.js";
+import { usersData } from "./data/users.js";
+import { ApiKeys } from "./domain/api-keys.js";
+import { Lockout, type LockoutPolicy } from "./domain/lockout.js";
+import { Keyring } from "./domain/signing-keys.js";
+import { Tokens, type TokenSettings } from "./domain/tokens.js";
+import { Users } from "./domain/users.js";
+
+/** The auth service's use cases, wired to their stores. Routes and gRPC handlers use only these. */
+export interface Services {
+  users: Users;
+  tokens: Tokens;
+  apiKeys: ApiKeys;
+  keyring: Keyring;
+  /** Seconds a caller may cache an API key validation. */
+  apiKeyCacheTtlSeconds: number;
+}
+
+export interface ServicesOptions {
+  db: Db;
+  redis: Redis;
+  logger: Logger;
+  tokens: TokenSettings;
+  lockout: LockoutPolicy;
+  signingKeyRotationHours: number;
+  apiKeyCacheTtlSeconds: number;
+}
+
+export function createServices(opts: ServicesOptions): Services {
+  const { db, logger } = opts;
+  const users = usersData(db);
+  const refreshTokens = refreshTokensData(db);
+  const keyring = new Keyring({
+    data: signingKeysData(db),
+    accessTtlSeconds: opts.tokens.accessTtlSeconds,
+    rotationHours: opts.signingKeyRotationHours,
+    logger: logger.child({ component: "keyring" }),
+  });
+  const lockout = new Lockout(opts.redis, opts.lockout, logger.child({ component: "lockout" }));
+  return {
+    users: new Users(users, refreshTokens, logger),
+    tokens: new Tokens({ users, refreshTokens, keyring, lockout, settings: opts.tokens, logger }),
+    apiKeys: new ApiKeys(apiKeysData(db), logger),
+    keyring,
+    apiKeyCacheTtlSeconds: opts.apiKeyCacheTtlSeconds,
+  };
+}
