@@ -25,7 +25,7 @@ export interface Mesh {
 
 export const ADMIN = { email: "admin@mesh.test", password: "Admin-password-for-tests-1" };
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);
@@ -36,10 +36,17 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startMesh(options: { parts?: PartName[]; env?: Record<string, string> } = {}): Promise<Mesh> {
+export interface MeshOptions {
+  parts?: PartName[];
+  env?: Record<string, string>;
+  /** PostgreSQL server to create the test database on (default: TEST_DATABASE_URL or local). */
+  serverUrl?: string;
+}
+
+export async function startMesh(options: MeshOptions = {}): Promise<Mesh> {
   const wanted = options.parts ?? (Object.keys(ADDRESSES) as PartName[]);
   const loaded = await loadParts(wanted, () => undefined);
-  const db: TestDatabase = await createTestDatabase();
+  const db: TestDatabase = await createTestDatabase(options.serverUrl ? { serverUrl: options.serverUrl } : {});
   const base: Record<string, string> = {
     ...testEnv(),
     DATABASE_URL: db.url,

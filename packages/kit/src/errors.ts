@@ -100,7 +100,54 @@ export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   const grpc = err as { code?: unknown; details?: unknown; metadata?: unknown };
   if (typeof grpc?.code === "number" && grpc.metadata !== undefined) return fromGrpcError(grpc as GrpcLikeError);
+  const store = unreachableStore(err);
+  if (store)
+    return new HttpError(503, `Dependency '${store}' is unavailable`, {
+      extensions: { dependency: store },
+      cause: err,
+    });
   return new HttpError(500, "An unexpected error occurred", { cause: err });
+}
+
+// Connection-level failures of PostgreSQL (pg/Prisma codes) and sockets: the store is down or
+// restarting, which is a 503 the caller may retry, not a bug.
+const DB_CODES = new Set([
+  "57P01",
+  "57P02",
+  "57P03",
+  "08000",
+  "08001",
+  "08003",
+  "08004",
+  "08006",
+  "P1001",
+  "P1002",
+  "P1017",
+  "P2024",
+]);
+const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH"]);
+const DB_MESSAGES =
+  /Can't reach database|Connection terminated|Server has closed the connection|connection timeout|timeout exceeded when trying to connect/i;
+
+function unreachableStore(err: unknown): string | undefined {
+  let socket = false;
+  for (
+    let e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown } | undefined, i = 0;
+    e && i < 6;
+    e = e.cause as typeof e, i++
+  ) {
+    const code = typeof e.code === "string" ? e.code : undefined;
+    if (code && DB_CODES.has(code)) return "postgres";
+    if (e.name === "PrismaClientInitializationError" || (typeof e.message === "string" && DB_MESSAGES.test(e.message)))
+      return "postgres";
+    if (code && SOCKET_CODES.has(code)) socket = true;
+    if (
+      typeof e.message === "string" &&
+      /Stream isn't writeable|Connection is closed|MaxRetriesPerRequest/.test(e.message)
+    )
+      return "redis";
+  }
+  return socket ? "upstream" : undefined;
 }
 
 // --- gRPC status ↔ HTTP status -----------------------------------------------------------------
