@@ -1,0 +1,157 @@
+import { medianBy, type BenchContext } from "../context.js";
+import type { LoadResult } from "../loadgen.js";
+import { sleep } from "../procs.js";
+import type { Rig } from "../rig.js";
+import { fmt, type Table } from "../table.js";
+import { BENCH_ROUTE } from "../upstream-part.js";
+
+export interface FailFastResult {
+  /** Sequential requests right after the kill, before the breaker opened (the connect-refused path). */
+  refused: { samples: number; p50Ms: number; p99Ms: number; maxMs: number; statuses: Record<string, number> };
+  /** Requests it took for the breaker to open (sequential, then under load if it had not). */
+  openedAfter: { sequentialRequests: number; underLoad: boolean; opened: boolean };
+  /** Load at 50 connections while the breaker is open. */
+  open?: LoadResult;
+  /** Process spawn → first 200 through the gateway; upstream listening → first 200. */
+  recovery?: { spawnToFirst200Ms: number; listeningToFirst200Ms: number };
+  target: { openP99MsMax: number };
+  pass?: boolean;
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** Any of the gateway's breakers open, read from its Prometheus metrics (circuit_breaker_state 2). */
+async function breakerOpen(gatewayUrl: string): Promise<boolean> {
+  try {
+    const text = await (await fetch(`${gatewayUrl}/metrics`)).text();
+    return /^circuit_breaker_state\{[^}]*\}\s+2\s*$/m.test(text);
+  } catch {
+    return false;
+  }
+}
+
+export async function runFailFast(ctx: BenchContext, rig: Rig): Promise<FailFastResult | { skipped: string }> {
+  if (!rig.gateway || !rig.token) return { skipped: rig.gatewayMissing ?? "gateway not available" };
+  const gatewayUrl = `http://127.0.0.1:${rig.gateway.port}`;
+  const url = `${gatewayUrl}${BENCH_ROUTE}`;
+  const headers = { authorization: `Bearer ${rig.token}` };
+  const ports = { http: rig.upstream.port, grpc: rig.upstreamGrpcPort };
+  // Let the breaker's rolling window forget the successes of the load rows, so failures count.
+  await sleep(ctx.short ? 1000 : 3000);
+
+  await rig.upstream.stop("SIGKILL");
+  ctx.log("upstream killed (SIGKILL)");
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let opened = false;
+  let sequential = 0;
+  const maxSequential = 2000;
+  while (sequential < maxSequential) {
+    const t = performance.now();
+    const res = await fetch(url, { headers });
+    const body = await res.text();
+    const ms = performance.now() - t;
+    sequential++;
+    if (/circuit open|circuit is open|breaker/i.test(body) || (await breakerOpen(gatewayUrl))) {
+      opened = true;
+      break;
+    }
+    latencies.push(ms);
+    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+  }
+  let underLoad = false;
+  if (!opened) {
+    underLoad = true;
+    await ctx.gen.run({ url, headers, connections: ctx.connections, durationSec: 1 });
+    opened = await breakerOpen(gatewayUrl);
+  }
+  ctx.log(
+    `breaker ${opened ? "open" : "NOT open"} after ${sequential} sequential requests${underLoad ? " + 1 s of load" : ""}`,
+  );
+  latencies.sort((a, b) => a - b);
+  const result: FailFastResult = {
+    refused: {
+      samples: latencies.length,
+      p50Ms: pct(latencies, 50),
+      p99Ms: pct(latencies, 99),
+      maxMs: latencies[latencies.length - 1] ?? NaN,
+      statuses,
+    },
+    openedAfter: { sequentialRequests: sequential, underLoad, opened },
+    target: { openP99MsMax: 5 },
+  };
+  const openRuns: LoadResult[] = [];
+  for (let round = 0; round < ctx.rounds; round++)
+    openRuns.push(
+      await ctx.gen.run({ url, headers, connections: ctx.connections, durationSec: ctx.measureSec, statuses: true }),
+    );
+  result.open = medianBy(openRuns, (r) => r.p99Ms);
+  result.pass = result.open.p99Ms <= result.target.openP99MsMax;
+  ctx.log(
+    `open breaker: ${fmt.int(result.open.rps)} req/s, p99 ${fmt.ms(result.open.p99Ms)} ms, statuses ${JSON.stringify(result.open.statuses ?? {})}`,
+  );
+
+  // Restart on the same ports and time the way back to a 200.
+  const spawnedAt = performance.now();
+  let listeningAt = spawnedAt;
+  const first200 = (async () => {
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      try {
+        const res = await fetch(url, { headers });
+        await res.arrayBuffer();
+        if (res.status === 200) return performance.now();
+      } catch {
+        // gateway busy
+      }
+      await sleep(5);
+    }
+    throw new Error("no 200 from the gateway within 120 s of restarting the upstream");
+  })();
+  await rig.startUpstream(ports).then(() => (listeningAt = performance.now()));
+  const okAt = await first200;
+  result.recovery = { spawnToFirst200Ms: okAt - spawnedAt, listeningToFirst200Ms: okAt - listeningAt };
+  ctx.log(`recovered: ${fmt.int(result.recovery.spawnToFirst200Ms)} ms from restart to the first 200`);
+  return result;
+}
+
+export function failFastTable(r: FailFastResult | { skipped: string }, connections: number): Table {
+  if ("skipped" in r)
+    return { title: "3. Fail fast", columns: ["measure", "value"], rows: [["not available", r.skipped]] };
+  const codes = (s: Record<string, number> | undefined) =>
+    Object.entries(s ?? {})
+      .map(([k, v]) => `${k}×${v}`)
+      .join(" ");
+  return {
+    title: `3. Fail fast: the gateway route's upstream killed (SIGKILL)`,
+    columns: ["measure", "p50 ms", "p99 ms", "detail"],
+    rows: [
+      [
+        "connect refused, before the breaker opened (sequential)",
+        fmt.ms(r.refused.p50Ms),
+        fmt.ms(r.refused.p99Ms),
+        `${r.refused.samples} requests: ${codes(r.refused.statuses)}`,
+      ],
+      [
+        `breaker open, ${connections} connections`,
+        fmt.ms(r.open?.p50Ms),
+        fmt.ms(r.open?.p99Ms),
+        `${fmt.int(r.open?.rps)} req/s: ${codes(r.open?.statuses)}`,
+      ],
+      [
+        "restart → first 200 through the gateway",
+        "",
+        "",
+        r.recovery
+          ? `${fmt.int(r.recovery.spawnToFirst200Ms)} ms from spawn (${fmt.int(r.recovery.listeningToFirst200Ms)} ms after it listened)`
+          : "—",
+      ],
+    ],
+    notes: [
+      `breaker ${r.openedAfter.opened ? "opened" : "did NOT open"} after ${r.openedAfter.sequentialRequests} sequential requests${r.openedAfter.underLoad ? " and 1 s of load" : ""}`,
+      `open-breaker p99 target ≤ ${r.target.openP99MsMax} ms: ${r.pass === undefined ? "n/a" : r.pass ? "met" : "MISSED"}`,
+    ],
+  };
+}

@@ -1,0 +1,186 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { createTestDatabase } from "@crm/db/testing";
+import type { BenchContext } from "../context.js";
+import { findPart } from "../parts.js";
+import { launchPlatform, type Platform } from "../platform.js";
+import { sleep } from "../procs.js";
+import { fmt, type Table } from "../table.js";
+
+export interface ThroughputRun {
+  concurrency: number;
+  jobs: number;
+  files: number;
+  seconds: number;
+  filesPerSec: number;
+  statuses: string[];
+  findings: number;
+}
+
+export interface ThroughputResult {
+  codebase: { name: string; version: string; files: number; bytes: number };
+  concurrencyKey: string;
+  runs: ThroughputRun[];
+  /** files/s at 2 ÷ files/s at 1. */
+  scaling?: number;
+}
+
+/** A real codebase no one here wrote: a dependency's own source, packed from node_modules. */
+export function packDependency(pkg: string): {
+  file: string;
+  dir: string;
+  name: string;
+  version: string;
+  bytes: number;
+} {
+  const require = createRequire(import.meta.url);
+  const pkgJson = require.resolve(`${pkg}/package.json`);
+  const root = path.dirname(pkgJson);
+  const { version } = JSON.parse(readFileSync(pkgJson, "utf8")) as { version: string };
+  const dir = mkdtempSync(path.join(os.tmpdir(), "crm-bench-tar-"));
+  const file = path.join(dir, `${pkg.replace(/\W/g, "_")}.tar.gz`);
+  const r = spawnSync("tar", ["-czf", file, "--exclude=node_modules", "-C", path.dirname(root), path.basename(root)]);
+  if (r.status !== 0 || !existsSync(file)) throw new Error(`tar failed: ${r.stderr?.toString()}`);
+  return { file, dir, name: pkg, version, bytes: readFileSync(file).length };
+}
+
+async function call(
+  p: Platform,
+  token: string,
+  method: string,
+  route: string,
+  body?: unknown,
+  type = "application/json",
+) {
+  const res = await fetch(`${p.url}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": type }) },
+    body: body === undefined ? undefined : body instanceof Uint8Array ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: Record<string, unknown>;
+  try {
+    json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    json = { text };
+  }
+  return { status: res.status, body: json };
+}
+
+const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+
+/** Uploads the tarball into `jobs` projects, starts one static + AI analysis on each at once, waits for all. */
+async function oneRun(
+  ctx: BenchContext,
+  p: Platform,
+  tarball: Uint8Array,
+  concurrency: number,
+  jobs: number,
+): Promise<ThroughputRun> {
+  const token = await p.login();
+  const projects: string[] = [];
+  for (let i = 0; i < jobs; i++) {
+    const created = await call(p, token, "POST", "/api/v1/projects", { name: `bench-${concurrency}-${i}` });
+    if (created.status !== 201) throw new Error(`create project: ${created.status} ${JSON.stringify(created.body)}`);
+    const id = String(created.body.id);
+    const upload = await call(p, token, "POST", `/api/v1/projects/${id}/archive`, tarball, "application/gzip");
+    if (upload.status !== 201) throw new Error(`upload archive: ${upload.status} ${JSON.stringify(upload.body)}`);
+    projects.push(id);
+  }
+  const started = performance.now();
+  const analyses: string[] = [];
+  for (const id of projects) {
+    const a = await call(p, token, "POST", `/api/v1/projects/${id}/analyses`, { kinds: ["static", "ai"] });
+    if (a.status !== 202) throw new Error(`start analysis: ${a.status} ${JSON.stringify(a.body)}`);
+    analyses.push(String(a.body.id));
+  }
+  const done = new Map<string, Record<string, unknown>>();
+  const deadline = Date.now() + (ctx.short ? 120_000 : 600_000);
+  while (done.size < analyses.length && Date.now() < deadline) {
+    for (const id of analyses) {
+      if (done.has(id)) continue;
+      const r = await call(p, token, "GET", `/api/v1/analyses/${id}`);
+      if (TERMINAL.has(String(r.body.status))) done.set(id, r.body);
+    }
+    await sleep(100);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (done.size < analyses.length) throw new Error(`analyses not finished after ${fmt.int(seconds)} s`);
+  const results = [...done.values()];
+  const files = results.reduce((s, r) => s + Number((r.progress as { total?: number } | undefined)?.total ?? 0), 0);
+  const findings = results.reduce((s, r) => s + Number((r.summary as { total?: number } | undefined)?.total ?? 0), 0);
+  return {
+    concurrency,
+    jobs,
+    files,
+    seconds,
+    filesPerSec: files / seconds,
+    statuses: results.map((r) => String(r.status)),
+    findings,
+  };
+}
+
+export async function runThroughput(
+  ctx: BenchContext,
+  pkg = "semver",
+): Promise<ThroughputResult | { skipped: string }> {
+  const analysis = await findPart("@crm/analysis");
+  if (!analysis) return { skipped: "not available (@crm/analysis is not built yet)" };
+  const concurrencyKey = Object.keys(analysis.module.config).find((k) => /CONCURRENCY|WORKERS/.test(k));
+  if (!concurrencyKey) return { skipped: "not available (the analysis part has no concurrency setting)" };
+  const packed = packDependency(pkg);
+  const tarball = new Uint8Array(readFileSync(packed.file));
+  const result: ThroughputResult = {
+    codebase: { name: packed.name, version: packed.version, files: 0, bytes: packed.bytes },
+    concurrencyKey,
+    runs: [],
+  };
+  try {
+    for (const concurrency of [1, 2]) {
+      const db = await createTestDatabase();
+      let p: Platform | undefined;
+      try {
+        p = await launchPlatform({ split: true, databaseUrl: db.url, env: { [concurrencyKey]: String(concurrency) } });
+        const run = await oneRun(ctx, p, tarball, concurrency, 2);
+        result.codebase.files = run.files / run.jobs;
+        ctx.log(
+          `analysis ×${concurrency}: ${run.files} files in ${run.seconds.toFixed(1)} s = ${run.filesPerSec.toFixed(1)} files/s (${run.statuses.join(", ")})`,
+        );
+        result.runs.push(run);
+      } finally {
+        await p?.stop();
+        await db.drop().catch(() => undefined);
+      }
+    }
+  } finally {
+    rmSync(packed.dir, { recursive: true, force: true });
+  }
+  const [one, two] = result.runs;
+  if (one && two) result.scaling = two.filesPerSec / one.filesPerSec;
+  return result;
+}
+
+export function throughputTable(r: ThroughputResult | { skipped: string }): Table {
+  if ("skipped" in r)
+    return {
+      title: "4. Review throughput (static + local AI)",
+      columns: ["workers", "files/s"],
+      rows: [["—", r.skipped]],
+    };
+  return {
+    title: `4. Review throughput: static + local-AI analysis of ${r.codebase.name}@${r.codebase.version} (${r.codebase.files} files, uploaded as a ${fmt.int(r.codebase.bytes / 1024)} KiB tarball), 2 jobs at once`,
+    columns: [`workers (${r.concurrencyKey})`, "files", "seconds", "files/s", "findings", "jobs"],
+    rows: r.runs.map((x) => [
+      String(x.concurrency),
+      x.files,
+      x.seconds.toFixed(1),
+      x.filesPerSec.toFixed(1),
+      x.findings,
+      x.statuses.join(", "),
+    ]),
+    notes: [`scaling 1 → 2 workers: ${fmt.ratio(r.scaling)}`],
+  };
+}
