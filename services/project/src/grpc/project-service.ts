@@ -4,6 +4,7 @@ import type { ProjectStore } from "../data/projects.js";
 import { ACTIONS, allows, isUuid, type Action } from "../domain/access.js";
 import type { Files } from "../domain/files.js";
 import type { Projects } from "../domain/projects.js";
+import { withStreamErrors } from "./stream-errors.js";
 
 const CHUNK_BYTES = 64 * 1024;
 /** Files whose contents are fetched from the database at once while streaming. */
@@ -52,7 +53,7 @@ export function projectService(projects: Projects, store: ProjectStore, files: F
         return { files: (await files.select(req.projectId, req.globs)).map(info) };
       },
 
-      async *GetFiles(req: { projectId: string; ids: string[] }) {
+      GetFiles: withStreamErrors(async function* (req: { projectId: string; ids: string[] }) {
         if (req.ids.length > MAX_IDS) throw badRequest(`At most ${MAX_IDS} ids per call`);
         await requireRead(projects, req.projectId);
         const all = await files.infos(req.projectId, req.ids);
@@ -70,7 +71,7 @@ export function projectService(projects: Projects, store: ProjectStore, files: F
             } while (offset < data.length);
           }
         }
-      },
+      }),
     },
   };
 }
