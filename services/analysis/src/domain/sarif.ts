@@ -153,7 +153,7 @@ export function toSarif(a: Analysis, findings: Finding[]): Record<string, unknow
       results: [],
     });
   return {
-    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    $schema: "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
     version: "2.1.0",
     runs: sarifRuns,
   };
