@@ -46,6 +46,18 @@ export function versionService(experiments: Experiments, labels: Labels): GrpcSe
         const version = await experiments.requireVersion(req.experimentId, label.version);
         return { label: label.name, version: versionMessage(version, experiment), revision: label.revision };
       },
+
+      // Added for the comparison service (A/B promotion): the same move as PUT /labels/{label}.
+      async MoveLabel(req: { experimentId: string; label: string; version: number; expectedRevision: number }) {
+        if (!LABEL_PATTERN.test(req.label)) throw badRequest("label is not a valid label name");
+        if (!Number.isInteger(req.version) || req.version < 1) throw badRequest("version must be a positive integer");
+        const who = caller();
+        const pre = req.expectedRevision > 0 ? { revision: req.expectedRevision } : {};
+        const { label } = await labels.move(who, req.experimentId, req.label, req.version, pre);
+        const experiment = await experiments.load(who, req.experimentId, "read");
+        const version = await experiments.requireVersion(req.experimentId, label.version);
+        return { label: label.name, version: versionMessage(version, experiment), revision: label.revision };
+      },
     },
   };
 }
