@@ -7,6 +7,7 @@ export * from "./lifecycle.js";
 export * from "./logger.js";
 export * from "./metrics.js";
 export * from "./part.js";
+export * from "./ratelimit.js";
 export * from "./redis.js";
 export * from "./grpc/client.js";
 export * from "./grpc/proto.js";
