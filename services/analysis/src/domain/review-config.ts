@@ -19,17 +19,52 @@ export const DEFAULT_THRESHOLDS: Thresholds = { maxCritical: 0 };
  * other keys are kept as they are. `staticRules` selects static rules, `aiRules` is passed to the
  * model as its rule allow-list, `contextWindow` sizes the chunks, `qualityGate` sets thresholds.
  */
+const severity = z.enum(SEVERITIES);
+const ruleList = z.array(z.string().min(1).max(200)).max(1000);
+
 export const reviewConfigSchema = z.looseObject({
   model: z.string().max(200).optional(),
   promptTemplate: z.string().max(100_000).optional(),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.number().int().positive().max(1_000_000).optional(),
-  staticRules: z.array(z.string().min(1).max(200)).max(500).optional(),
+  /** A list of rule patterns, or {enabled, include, exclude, minSeverity} (version-control's forms). */
+  staticRules: z
+    .union([
+      ruleList,
+      z.looseObject({
+        enabled: z.boolean().optional(),
+        include: ruleList.optional(),
+        exclude: ruleList.optional(),
+        minSeverity: severity.optional(),
+      }),
+    ])
+    .optional(),
+  /** Findings below this severity (static and AI) are dropped. */
+  minSeverity: severity.optional(),
   aiRules: z.array(z.string().min(1).max(200)).max(500).optional(),
   contextWindow: z.number().int().min(1024).max(10_000_000).optional(),
   qualityGate: thresholdsSchema.optional(),
 });
 export type ReviewConfig = z.infer<typeof reviewConfigSchema>;
+
+export interface StaticSelection {
+  enabled: boolean;
+  /** Patterns for selectRules ("!x" excludes). */
+  patterns: string[];
+  minSeverity?: (typeof SEVERITIES)[number];
+}
+
+/** The static part of a config in one shape, whichever form `staticRules` took. */
+export function staticSelection(config: ReviewConfig): StaticSelection {
+  const rules = config.staticRules;
+  if (rules === undefined) return { enabled: true, patterns: [] };
+  if (Array.isArray(rules)) return { enabled: true, patterns: rules };
+  return {
+    enabled: rules.enabled ?? true,
+    patterns: [...(rules.include ?? []), ...(rules.exclude ?? []).map((r) => `!${r}`)],
+    ...(rules.minSeverity ? { minSeverity: rules.minSeverity } : {}),
+  };
+}
 
 export function parseVersionConfig(json: string, where: string): ReviewConfig {
   let raw: unknown;

@@ -7,9 +7,17 @@ import { reviewFile } from "./ai-review.js";
 import { agreesWithDiff, parseUnifiedDiff, type DiffFile } from "./diff.js";
 import type { ProgressHub } from "./events.js";
 import { dedupeAgainstStatic, fingerprint, touchesChangedLines, withinFile } from "./findings.js";
-import { evaluateGate, type ReviewConfig, type Thresholds } from "./review-config.js";
+import { evaluateGate, staticSelection, type ReviewConfig, type Thresholds } from "./review-config.js";
 import { runStatic, selectRules } from "./static/index.js";
-import { SEVERITIES, TERMINAL, languageOf, lineCount, type FindingDraft, type SourceFile } from "./types.js";
+import {
+  SEVERITIES,
+  SEVERITY_RANK,
+  TERMINAL,
+  languageOf,
+  lineCount,
+  type FindingDraft,
+  type SourceFile,
+} from "./types.js";
 
 export interface RunnerSettings {
   leaseSeconds: number;
@@ -41,6 +49,9 @@ export const isTransient = (err: unknown) =>
   err instanceof HttpError ? err.status >= 500 || err.status === 499 : !(err instanceof NotOwnerError);
 
 const BATCH = 20;
+
+const atLeast = (f: FindingDraft, min: keyof typeof SEVERITY_RANK | undefined) =>
+  !min || SEVERITY_RANK[f.severity] >= SEVERITY_RANK[min];
 
 /**
  * Runs one analysis job: reviews its pending files one by one, each committed with its findings
@@ -103,7 +114,8 @@ export class Runner {
   private async process(a: Analysis, jobId: string, signal: AbortSignal): Promise<void> {
     const { analyses, findings, hub } = this.deps;
     const config = a.config as ReviewConfig;
-    const enabled = selectRules(config.staticRules);
+    const selection = staticSelection(config);
+    const enabled = selection.enabled ? selectRules(selection.patterns) : new Set<string>();
     const diffs = a.diff ? new Map(parseUnifiedDiff(a.diff).map((d) => [d.path, d])) : undefined;
     for (;;) {
       const batch = await analyses.pendingFiles(a.id, BATCH);
@@ -174,9 +186,12 @@ export class Runner {
       ...(partial ? { partial } : {}),
     };
     const warnings: string[] = [];
-    const statics = a.kinds.includes("static")
-      ? await runStatic(file, enabled)
-      : { findings: [], metrics: null, warnings: [] };
+    const selection = staticSelection(config);
+    const statics =
+      a.kinds.includes("static") && enabled.size > 0
+        ? await runStatic(file, enabled)
+        : { findings: [], metrics: null, warnings: [] };
+    if (selection.minSeverity) statics.findings = statics.findings.filter((f) => atLeast(f, selection.minSeverity));
     warnings.push(...statics.warnings);
     let ai: FindingDraft[] = [];
     let usage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
@@ -197,6 +212,7 @@ export class Runner {
       warnings.push(...outcome.warnings);
     }
     let all = [...statics.findings, ...ai];
+    if (config.minSeverity) all = all.filter((f) => atLeast(f, config.minSeverity));
     if (changed) all = all.filter((f) => touchesChangedLines(f, changed));
     const { valid, invalid } = withinFile(all, lineCount(content));
     if (invalid) warnings.push(`${row.path}: ${invalid} finding(s) pointed outside the file and were dropped`);
