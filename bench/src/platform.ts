@@ -94,7 +94,7 @@ export async function launchPlatform(options: {
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   let readyMs = NaN;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) break;
+    if (child.exitCode !== null || lines.some((l) => l.includes("stopping the platform"))) break;
     try {
       const res = await fetch(`${url}/health/startup`, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
@@ -109,7 +109,8 @@ export async function launchPlatform(options: {
   }
   if (!Number.isFinite(readyMs)) {
     await stop();
-    throw new Error(`platform${options.split ? " --split" : ""} not ready:\n${lines.slice(-20).join("\n")}`);
+    const problems = lines.filter((l) => !/"level":("info"|30)/.test(l));
+    throw new Error(`platform${options.split ? " --split" : ""} not ready:\n${problems.slice(-12).join("\n")}`);
   }
   const processes = () =>
     options.split

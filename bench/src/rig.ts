@@ -5,7 +5,7 @@ import { BENCH_ROUTE } from "./upstream-part.js";
 import { findPart, rateLimitOverrides, type PartInfo } from "./parts.js";
 import { serverEntry, startServer } from "./procs.js";
 
-export const ADMIN = { email: "bench-admin@mesh.test", password: "Bench-admin-password-0f-the-mesh" };
+export const ADMIN = { email: "bench-admin@mesh.test", password: "Quartz-Lattice-91-Harbor-Drift" };
 
 type Server = ProcessHandle & { port: number };
 
@@ -25,6 +25,8 @@ export interface Rig {
   gatewayMissing?: string;
   /** A real access token from auth's login, through the gateway. */
   token?: string;
+  /** When load last went through the gateway (performance.now()), so breaker windows can drain. */
+  lastGatewayLoadAt?: number;
   /** A valid x-mesh-identity for calling the upstream directly (what the gateway would forward). */
   identity: string;
   startUpstream(ports?: { http: number; grpc: number }): Promise<Server>;
@@ -87,6 +89,8 @@ export async function startRig(log: (m: string) => void, withGateway = true): Pr
       AUTH_URL: `http://127.0.0.1:${authPorts.http}`,
       AUTH_GRPC_ADDR: `127.0.0.1:${authPorts.grpc}`,
       PROJECT_URL: `http://127.0.0.1:${rig.upstream.port}`,
+      // Only the fail-fast section's frozen-upstream case waits this long; the default is 30 s.
+      UPSTREAM_TIMEOUT_MS: "2000",
     });
     stops.push(() => rig.gateway!.stop("SIGTERM", 5000));
     log(`gateway on :${rig.gateway.port}`);

@@ -16,7 +16,15 @@ export interface FailFastResult {
   recovery?: { spawnToFirst200Ms: number; listeningToFirst200Ms: number };
   target: { openP99MsMax: number };
   pass?: boolean;
+  /** Full mode: the upstream frozen instead of dead (the timeout path), then the breaker open. */
+  hung?: {
+    timeoutPath: { samples: number; p50Ms: number; maxMs: number; statuses: Record<string, number> };
+    opened: boolean;
+    open: LoadResult;
+  };
 }
+
+const ROLLING_WINDOW_MS = 10_000;
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -38,8 +46,10 @@ export async function runFailFast(ctx: BenchContext, rig: Rig): Promise<FailFast
   const url = `${gatewayUrl}${BENCH_ROUTE}`;
   const headers = { authorization: `Bearer ${rig.token}` };
   const ports = { http: rig.upstream.port, grpc: rig.upstreamGrpcPort };
-  // Let the breaker's rolling window forget the successes of the load rows, so failures count.
-  await sleep(ctx.short ? 1000 : 3000);
+  // Let the breaker's rolling window (the kit's default, 10 s) forget the successes of the load
+  // rows, so the failures after the kill are what it counts.
+  const since = performance.now() - (rig.lastGatewayLoadAt ?? 0);
+  await sleep(Math.max(500, ROLLING_WINDOW_MS + 1000 - since));
 
   await rig.upstream.stop("SIGKILL");
   ctx.log("upstream killed (SIGKILL)");
@@ -114,7 +124,61 @@ export async function runFailFast(ctx: BenchContext, rig: Rig): Promise<FailFast
   const okAt = await first200;
   result.recovery = { spawnToFirst200Ms: okAt - spawnedAt, listeningToFirst200Ms: okAt - listeningAt };
   ctx.log(`recovered: ${fmt.int(result.recovery.spawnToFirst200Ms)} ms from restart to the first 200`);
+  if (!ctx.short) result.hung = await hungPhase(ctx, rig, url, headers, gatewayUrl);
   return result;
+}
+
+/**
+ * The timeout path: the upstream frozen (SIGSTOP), so connections open but nothing answers until
+ * the gateway's UPSTREAM_TIMEOUT_MS; then the breaker opens and the same requests fail fast.
+ */
+async function hungPhase(
+  ctx: BenchContext,
+  rig: Rig,
+  url: string,
+  headers: Record<string, string>,
+  gatewayUrl: string,
+): Promise<NonNullable<FailFastResult["hung"]>> {
+  await sleep(ROLLING_WINDOW_MS + 1000);
+  const pid = rig.upstream.child.pid!;
+  process.kill(pid, "SIGSTOP");
+  ctx.log("upstream frozen (SIGSTOP)");
+  try {
+    const statuses: Record<string, number> = {};
+    const latencies = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const t = performance.now();
+        const res = await fetch(url, { headers, signal: AbortSignal.timeout(60_000) });
+        await res.arrayBuffer();
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        return performance.now() - t;
+      }),
+    );
+    latencies.sort((a, b) => a - b);
+    const opened = await breakerOpen(gatewayUrl);
+    const open = await ctx.gen.run({
+      url,
+      headers,
+      connections: ctx.connections,
+      durationSec: ctx.measureSec,
+      statuses: true,
+    });
+    ctx.log(
+      `hung upstream: first requests ${fmt.int(latencies[0])}–${fmt.int(latencies[latencies.length - 1])} ms; then p99 ${fmt.ms(open.p99Ms)} ms`,
+    );
+    return {
+      timeoutPath: {
+        samples: latencies.length,
+        p50Ms: pct(latencies, 50),
+        maxMs: latencies[latencies.length - 1]!,
+        statuses,
+      },
+      opened,
+      open,
+    };
+  } finally {
+    process.kill(pid, "SIGCONT");
+  }
 }
 
 export function failFastTable(r: FailFastResult | { skipped: string }, connections: number): Table {
@@ -140,6 +204,22 @@ export function failFastTable(r: FailFastResult | { skipped: string }, connectio
         fmt.ms(r.open?.p99Ms),
         `${fmt.int(r.open?.rps)} req/s: ${codes(r.open?.statuses)}`,
       ],
+      ...(r.hung
+        ? [
+            [
+              "upstream frozen (SIGSTOP): the timeout path, 10 requests at once",
+              fmt.ms(r.hung.timeoutPath.p50Ms),
+              fmt.ms(r.hung.timeoutPath.maxMs),
+              `max shown as p99: ${codes(r.hung.timeoutPath.statuses)}`,
+            ],
+            [
+              `frozen upstream, breaker ${r.hung.opened ? "open" : "NOT open"}, ${connections} connections`,
+              fmt.ms(r.hung.open.p50Ms),
+              fmt.ms(r.hung.open.p99Ms),
+              `${fmt.int(r.hung.open.rps)} req/s: ${codes(r.hung.open.statuses)}`,
+            ],
+          ]
+        : []),
       [
         "restart → first 200 through the gateway",
         "",

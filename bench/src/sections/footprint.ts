@@ -1,6 +1,7 @@
 import { createTestDatabase } from "@crm/db/testing";
 import type { BenchContext } from "../context.js";
 import type { LoadResult } from "../loadgen.js";
+import { findPart } from "../parts.js";
 import { launchPlatform, type Platform } from "../platform.js";
 import { sleep } from "../procs.js";
 import { fmt, type Table } from "../table.js";
@@ -61,7 +62,8 @@ async function measure(ctx: BenchContext, p: Platform): Promise<FootprintRun> {
   };
 }
 
-export async function runFootprint(ctx: BenchContext): Promise<FootprintResult> {
+export async function runFootprint(ctx: BenchContext): Promise<FootprintResult | { skipped: string }> {
+  if (!(await findPart("@crm/gateway"))) return { skipped: "not available (@crm/gateway is not built)" };
   const runs: FootprintRun[] = [];
   for (const split of [false, true]) {
     const db = await createTestDatabase();
@@ -82,7 +84,8 @@ export async function runFootprint(ctx: BenchContext): Promise<FootprintResult> 
   return { runs };
 }
 
-export function footprintTable(r: FootprintResult, connections: number): Table {
+export function footprintTable(r: FootprintResult | { skipped: string }, connections: number): Table {
+  if ("skipped" in r) return { title: "5. Footprint", columns: ["mode", "value"], rows: [["—", r.skipped]] };
   const split = r.runs.find((x) => x.mode === "split");
   return {
     title: `5. Footprint: \`node packages/platform/dist/main.js\` (RSS from /proc; load = GET /api/v1/auth/me, ${connections} connections)`,

@@ -111,6 +111,7 @@ export async function runOverhead(ctx: BenchContext, rig: Rig, only?: RowKey[]):
             (r.non2xx || r.errors ? `, ${r.non2xx} non-2xx, ${r.errors} errors` : ""),
         );
         runs.set(t.key, [...(runs.get(t.key) ?? []), r]);
+        if (t.key === "gateway") rig.lastGatewayLoadAt = performance.now();
       }
     }
     const rows: OverheadRow[] = targets.map((t) => {

@@ -127,6 +127,7 @@ export async function runThroughput(
   ctx: BenchContext,
   pkg = "semver",
 ): Promise<ThroughputResult | { skipped: string }> {
+  if (!(await findPart("@crm/gateway"))) return { skipped: "not available (@crm/gateway is not built)" };
   const analysis = await findPart("@crm/analysis");
   if (!analysis) return { skipped: "not available (@crm/analysis is not built yet)" };
   const concurrencyKey = Object.keys(analysis.module.config).find((k) => /CONCURRENCY|WORKERS/.test(k));

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import * as grpc from "@grpc/grpc-js";
 import {
+  Breaker,
   createGrpcClient,
   createLogger,
   createMetrics,
@@ -53,16 +54,34 @@ if (mode === "kit") {
     );
   close = () => client.close();
 } else {
+  // bare (default); diagnostic variants add one kit ingredient each: "bare+deadline", "bare+context", "bare+breaker".
   const Ctor = grpc.makeGenericClientConstructor(serviceDefinition(loadProto(FILE), SERVICE), SERVICE);
   const client = new Ctor(address, grpc.credentials.createInsecure());
   const echo = (client as unknown as Record<string, (...a: unknown[]) => void>).Echo!.bind(client);
-  call = () =>
+  const once = () =>
     new Promise((resolve, reject) => {
       const metadata = new grpc.Metadata();
       metadata.set("x-mesh-identity", token);
-      echo(request, metadata, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res)));
+      const cb = (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res));
+      if (mode === "bare+deadline") echo(request, metadata, { deadline: Date.now() + 5000 }, cb);
+      else echo(request, metadata, cb);
     });
-  close = () => client.close();
+  let n = 0;
+  const breaker = new Breaker("diag", {});
+  call =
+    mode === "bare+context"
+      ? () =>
+          runWithContext(
+            { requestId: `bench-${++n}`, identity, identityToken: token, deadline: Date.now() + 10_000 },
+            once,
+          )
+      : mode === "bare+breaker"
+        ? () => breaker.fire(once)
+        : once;
+  close = () => {
+    client.close();
+    breaker.shutdown();
+  };
 }
 
 let measuring = false;
