@@ -1,0 +1,184 @@
+import http from "node:http";
+import { Breaker, HttpError, PROBLEM_CONTENT_TYPE, unavailable, type Metrics } from "@crm/kit";
+import { createProxyMiddleware, type Plugin, type RequestHandler } from "http-proxy-middleware";
+import type { UpstreamName } from "./routes.js";
+
+/** Per-request state shared between the pipeline and the proxy's event handlers. */
+export interface Exchange {
+  upstream: Upstream;
+  /** The client's own Connection header (hop-by-hop, not forwarded). */
+  clientConnection: string | undefined;
+  /** Settles the breaker's view of this exchange: an Error counts against the upstream. */
+  settle: ((err?: Error) => void) | undefined;
+  /** The upstream answered (headers are on their way to the client). */
+  responded: boolean;
+  timedOut: boolean;
+  /** The gateway itself stopped the exchange (e.g. body too large); not the upstream's fault. */
+  aborted: boolean;
+  /** The request to the upstream, once it has a socket. */
+  proxyReq?: http.ClientRequest;
+}
+
+const EXCHANGE = Symbol("crm.exchange");
+type WithExchange = http.IncomingMessage & { [EXCHANGE]?: Exchange };
+
+export function exchangeOf(req: http.IncomingMessage): Exchange | undefined {
+  return (req as WithExchange)[EXCHANGE];
+}
+
+/** An upstream failure as the breaker sees it; `error` is what the client gets (unless it already has an answer). */
+export class UpstreamFailure extends Error {
+  constructor(readonly error: HttpError) {
+    super(error.message);
+  }
+}
+
+const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"]);
+const DEAD_STATUS = new Set([502, 503, 504]);
+
+export interface UpstreamOptions {
+  name: UpstreamName;
+  url: string;
+  timeoutMs: number;
+  maxSockets: number;
+  breaker: { resetTimeoutMs: number; volumeThreshold: number; errorThresholdPercentage: number };
+  metrics: Metrics;
+}
+
+/**
+ * One upstream service: a keep-alive agent, an http-proxy-middleware instance (default plugins
+ * ejected: no per-request logging or URL work) and a kit Breaker. Connection errors, timeouts and
+ * 502/503/504 answers that are not a kit problem document (i.e. not the service itself speaking)
+ * count as failures; an open breaker answers 503 in well under a millisecond.
+ */
+export class Upstream {
+  readonly name: UpstreamName;
+  readonly url: string;
+  readonly breaker: Breaker;
+  readonly agent: http.Agent;
+  private readonly middleware: RequestHandler<http.IncomingMessage, http.ServerResponse>;
+  private readonly timeoutMs: number;
+
+  constructor(opts: UpstreamOptions) {
+    this.name = opts.name;
+    this.url = opts.url.replace(/\/+$/, "");
+    this.timeoutMs = opts.timeoutMs;
+    // Idle sockets are dropped before the upstream's 65 s keep-alive would close them under us.
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets, maxFreeSockets: 64, timeout: 30_000 });
+    this.breaker = new Breaker(
+      `upstream.${opts.name}`,
+      { ...opts.breaker, isFailure: (err) => err instanceof UpstreamFailure },
+      opts.metrics,
+    );
+    const events: Plugin = (proxy) => {
+      proxy.on("proxyReq", (proxyReq, req) => {
+        const ex = exchangeOf(req);
+        if (!ex) return;
+        ex.proxyReq = proxyReq;
+        if (ex.aborted) {
+          proxyReq.destroy();
+          return;
+        }
+        proxyReq.setTimeout(this.timeoutMs, () => {
+          ex.timedOut = true;
+          proxyReq.destroy(Object.assign(new Error("upstream timed out"), { code: "ETIMEDOUT" }));
+        });
+      });
+      proxy.on("proxyRes", (proxyRes, req, res) => {
+        const ex = exchangeOf(req);
+        // Hop-by-hop headers of the upstream connection are not the client's business.
+        delete proxyRes.headers["keep-alive"];
+        proxyRes.headers.connection = ex?.clientConnection ?? "keep-alive";
+        // Streams (SSE) whose client went away must not keep the upstream busy.
+        res.once("close", () => {
+          if (!res.writableEnded) proxyRes.destroy();
+        });
+        if (!ex) return;
+        ex.responded = true;
+        const status = proxyRes.statusCode ?? 502;
+        const contentType = proxyRes.headers["content-type"];
+        if (
+          DEAD_STATUS.has(status) &&
+          !(typeof contentType === "string" && contentType.startsWith(PROBLEM_CONTENT_TYPE))
+        ) {
+          ex.settle?.(new UpstreamFailure(new HttpError(502, `Upstream '${this.name}' answered ${status}`)));
+        } else {
+          ex.settle?.();
+        }
+      });
+      proxy.on("error", (err: NodeJS.ErrnoException, req) => {
+        const ex = exchangeOf(req);
+        if (!ex) return;
+        if (ex.aborted) {
+          ex.settle?.();
+          return;
+        }
+        ex.settle?.(new UpstreamFailure(this.toHttpError(err, ex)));
+      });
+      proxy.on("econnreset", (_err, req) => exchangeOf(req)?.settle?.());
+    };
+    this.middleware = createProxyMiddleware({
+      target: this.url,
+      agent: this.agent,
+      changeOrigin: false,
+      xfwd: false,
+      ejectPlugins: true,
+      plugins: [events],
+    });
+  }
+
+  private toHttpError(err: NodeJS.ErrnoException, ex: Exchange): HttpError {
+    const extensions = { dependency: this.name };
+    if (ex.timedOut) {
+      return new HttpError(504, `Upstream '${this.name}' did not answer within ${this.timeoutMs} ms`, { extensions });
+    }
+    if (err.code && UNREACHABLE.has(err.code)) return unavailable(this.name, `Upstream '${this.name}' is unreachable`);
+    return new HttpError(502, `Upstream '${this.name}' failed to answer (${err.code ?? "connection error"})`, {
+      extensions,
+      cause: err,
+    });
+  }
+
+  /**
+   * Proxies one request through the breaker. Resolves when the upstream has answered (or the
+   * exchange ended for a reason that is not the upstream's fault); rejects with an HttpError
+   * when the client must get a problem instead (check `res.headersSent`/`responded` first).
+   */
+  forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const ex: Exchange = {
+      upstream: this,
+      clientConnection: req.headers.connection,
+      settle: undefined,
+      responded: false,
+      timedOut: false,
+      aborted: false,
+    };
+    (req as WithExchange)[EXCHANGE] = ex;
+    return this.breaker
+      .fire(
+        () =>
+          new Promise<void>((resolve, reject) => {
+            ex.settle = (err) => {
+              ex.settle = undefined;
+              if (err) reject(err);
+              else resolve();
+            };
+            // The client went away or the response ended some other way: settle as a non-failure.
+            res.once("close", () => ex.settle?.());
+            void this.middleware(req, res, (err?: unknown) =>
+              ex.settle?.(new UpstreamFailure(new HttpError(502, `Proxy to '${this.name}' failed`, { cause: err }))),
+            );
+          }),
+        this.name,
+      )
+      .catch((err: unknown) => {
+        if (err instanceof UpstreamFailure) throw err.error;
+        throw err;
+      });
+  }
+
+  close(): void {
+    this.breaker.shutdown();
+    this.agent.destroy();
+  }
+}
