@@ -31,7 +31,7 @@ export default definePart({
       },
     );
     const close = async () => {
-      services.keyring.stop();
+      services.stop();
       await Promise.allSettled([db.$disconnect(), redis.quit().catch(() => redis.disconnect())]);
     };
 
@@ -54,7 +54,7 @@ export default definePart({
       apiKeyCacheTtlSeconds: cfg.API_KEY_CACHE_TTL_SECONDS,
     });
     try {
-      await services.keyring.start();
+      await services.start();
       if (cfg.BOOTSTRAP_ADMIN_EMAIL && cfg.BOOTSTRAP_ADMIN_PASSWORD)
         await services.users.bootstrapAdmin(cfg.BOOTSTRAP_ADMIN_EMAIL, cfg.BOOTSTRAP_ADMIN_PASSWORD);
     } catch (err) {

@@ -18,7 +18,13 @@ export interface Services {
   keyring: Keyring;
   /** Seconds a caller may cache an API key validation. */
   apiKeyCacheTtlSeconds: number;
+  /** Creates/loads the signing key and starts background upkeep (key refresh, expired-token sweep). */
+  start(): Promise<void>;
+  stop(): void;
 }
+
+/** Expired refresh tokens are deleted this often (they are rejected either way; this bounds the table). */
+const SWEEP_INTERVAL_MS = 3600_000;
 
 export interface ServicesOptions {
   db: Db;
@@ -41,7 +47,22 @@ export function createServices(opts: ServicesOptions): Services {
     logger: logger.child({ component: "keyring" }),
   });
   const lockout = new Lockout(opts.redis, opts.lockout, logger.child({ component: "lockout" }));
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweep = () =>
+    refreshTokens
+      .deleteExpired(new Date())
+      .then(({ count }) => count > 0 && logger.debug({ count }, "expired refresh tokens deleted"))
+      .catch((err: unknown) => logger.warn({ err }, "refresh token sweep failed"));
   return {
+    async start() {
+      await keyring.start();
+      sweeper = setInterval(sweep, SWEEP_INTERVAL_MS);
+      sweeper.unref();
+    },
+    stop() {
+      keyring.stop();
+      clearInterval(sweeper);
+    },
     users: new Users(users, refreshTokens, logger),
     tokens: new Tokens({ users, refreshTokens, keyring, lockout, settings: opts.tokens, logger }),
     apiKeys: new ApiKeys(apiKeysData(db), logger),

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createPrisma } from "@crm/db";
-import { STRONG, assertNoSecretsInLogs, assertProblem, signUp, startAuth, type Harness } from "../testing/harness.js";
+import {
+  STRONG,
+  assertNoSecretsInLogs,
+  assertResponsesKeepSecrets,
+  assertProblem,
+  signUp,
+  startAuth,
+  type Harness,
+} from "../testing/harness.js";
 
 describe("accounts: register, login, refresh, logout, me", () => {
   let h: Harness;
@@ -16,6 +24,12 @@ describe("accounts: register, login, refresh, logout, me", () => {
     secrets.push(...(await db.user.findMany()).map((u) => u.passwordHash));
     await db.$disconnect();
     assertNoSecretsInLogs(h, secrets);
+    const issued = secrets.filter((s) => s.startsWith("crm_rt_") || s.startsWith("eyJ"));
+    assertResponsesKeepSecrets(
+      h,
+      secrets.filter((s) => !issued.includes(s) && !s.startsWith("$argon2")),
+      issued,
+    );
     for (const body of h.responses) assert.ok(!body.includes("$argon2"), "a password hash left the service");
     await h.stop();
   });

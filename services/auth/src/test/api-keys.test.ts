@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createPrisma } from "@crm/db";
-import { assertNoSecretsInLogs, assertProblem, signUp, startAuth, type Harness } from "../testing/harness.js";
+import {
+  assertNoSecretsInLogs,
+  assertResponsesKeepSecrets,
+  assertProblem,
+  signUp,
+  startAuth,
+  type Harness,
+} from "../testing/harness.js";
 
 interface Validation {
   valid: boolean;
@@ -23,6 +30,7 @@ describe("API keys: create, list, validate over gRPC, revoke", () => {
   });
   after(async () => {
     assertNoSecretsInLogs(h, secrets);
+    assertResponsesKeepSecrets(h, [], [...new Set(secrets)]);
     await h.stop();
   });
 

@@ -142,3 +142,16 @@ export function assertProblem(reply: Reply, status: number): void {
   assert.equal(reply.body.status, status);
   assert.equal(typeof reply.body.requestId, "string");
 }
+
+/**
+ * Secrets leave the service only where the contract shows them: a password never; a token or
+ * API key only in the one response that issued it.
+ */
+export function assertResponsesKeepSecrets(h: Harness, never: string[], once: string[]): void {
+  for (const secret of never.filter((s) => s.length >= 8))
+    assert.ok(!h.responses.some((r) => r.includes(secret)), "a password appeared in a response");
+  for (const secret of once) {
+    const count = h.responses.filter((r) => r.includes(secret)).length;
+    assert.equal(count, 1, `a token/key appeared in ${count} responses, expected only its issuing one`);
+  }
+}
