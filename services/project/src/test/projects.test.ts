@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { makeUser, startProjectHarness, type ProjectHarness } from "../testing/harness.js";
 
 /** Contract rows of projects and members: success and failure cases over real HTTP and Postgres. */
@@ -171,5 +172,7 @@ describe("projects and members", () => {
     assert.ok(doc.paths["/api/v1/projects"]?.post?.requestBody);
     assert.ok(doc.paths["/api/v1/projects/{id}/archive"]?.post);
     assert.ok(doc.paths["/api/v1/projects/{id}/files/{fileId}"]?.get);
+    const validation = await new Validator().validate(doc as unknown as Parameters<Validator["validate"]>[0]);
+    assert.equal(validation.valid, true, JSON.stringify(validation.errors));
   });
 });

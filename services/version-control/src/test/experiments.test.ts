@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { makeUser, startMesh, validConfig, type Mesh, type TestUser } from "../testing/harness.js";
 
 type Role = "owner" | "editor" | "viewer" | "outsider";
@@ -78,6 +79,17 @@ describe("experiments", () => {
     assert.ok(!(await seenBy(users.outsider)).includes(shared));
     assert.deepEqual(await seenBy(users.viewer, `&projectId=${projectId}`), [shared]);
     assert.deepEqual(await seenBy(users.outsider, `&projectId=${projectId}`), []);
+  });
+
+  it("serves readiness with postgres and the project service, and a valid OpenAPI 3.1 document", async () => {
+    const base = `http://127.0.0.1:${mesh.vc.httpPort}`;
+    const ready = (await (await fetch(`${base}/ready`)).json()) as { components: { name: string; status: string }[] };
+    assert.deepEqual(ready.components.map((c) => [c.name, c.status]), [["postgres", "up"], ["project", "up"]]);
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    assert.ok(doc.paths["/api/v1/experiments/{id}/versions/{a}/diff/{b}"]?.get);
+    assert.ok(doc.paths["/api/v1/experiments/{id}/labels/{label}"]?.put);
+    const validation = await new Validator().validate(doc);
+    assert.equal(validation.valid, true, JSON.stringify(validation.errors));
   });
 
   describe("access matrix of a project-bound experiment", () => {
