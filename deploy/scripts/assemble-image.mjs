@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Assembles the root filesystem (/app) of one part's container image from a built checkout:
-//   node deploy/scripts/assemble-image.mjs <part dir> <out dir> [--prefer-offline] [--repair-lock]
+//   node deploy/scripts/assemble-image.mjs <part dir> <out dir> [--prefer-offline] [--repair-lock] [--cache]
 // e.g. `node deploy/scripts/assemble-image.mjs services/auth /image`.
 //
 // The Dockerfiles run exactly this in their build stage, and the deployment tests run it too
@@ -17,8 +17,21 @@
 // --repair-lock (tests only, never in a Dockerfile): drops optional dependencies the lockfile
 // names but does not contain (platform packages an npm mirror lacked when the lock was written),
 // which `npm ci` otherwise refuses; the tests report separately that the lockfile needs fixing.
+// --cache (tests): keep the node_modules of a previous run into the same out dir when the
+// lockfile and manifests are unchanged (like Docker's layer cache); everything else is redone.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -67,6 +80,19 @@ while (queue.length) {
   for (const dep of Object.keys(deps)) if (all.has(dep)) queue.push(dep);
 }
 
+// node_modules folders npm ci writes: the root one and those of the workspaces it installs.
+const installDirs = ["", ...closure.map((name) => all.get(name))].map((d) => path.join(d, "node_modules"));
+const kept = `${out}.kept-node-modules`;
+rmSync(kept, { recursive: true, force: true });
+let previousKey;
+if (flags.has("--cache") && existsSync(path.join(out, ".install-key"))) {
+  previousKey = readFileSync(path.join(out, ".install-key"), "utf8");
+  for (const d of installDirs) {
+    if (!existsSync(path.join(out, d))) continue;
+    mkdirSync(path.dirname(path.join(kept, d)), { recursive: true });
+    renameSync(path.join(out, d), path.join(kept, d));
+  }
+}
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 cpSync(path.join(root, "package.json"), path.join(out, "package.json"));
@@ -95,6 +121,29 @@ if (flags.has("--repair-lock")) {
 for (const dir of all.values()) {
   mkdirSync(path.join(out, dir), { recursive: true });
   cpSync(path.join(root, dir, "package.json"), path.join(out, dir, "package.json"));
+}
+
+// A workspace's devDependencies on other workspaces (test-only peers) are not dev-omitted by
+// `npm ci --omit=dev` (npm links workspaces regardless), which would drag a peer's production
+// dependencies into this image. Drop those edges from the copied manifests and the lockfile's
+// workspace entries alike (the install stays in sync; --omit=dev would drop them anyway).
+{
+  const lockFile = path.join(out, "package-lock.json");
+  const lock = readJson(lockFile);
+  let changed = false;
+  for (const dir of all.values()) {
+    const manifestFile = path.join(out, dir, "package.json");
+    const manifest = readJson(manifestFile);
+    for (const target of [manifest, lock.packages?.[dir]]) {
+      for (const dep of Object.keys(target?.devDependencies ?? {})) {
+        if (!all.has(dep)) continue;
+        delete target.devDependencies[dep];
+        changed = true;
+      }
+    }
+    writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+  }
+  if (changed) writeFileSync(lockFile, `${JSON.stringify(lock, null, 2)}\n`);
 }
 
 const isTestFile = (p) => /\.test\.(js|d\.ts|js\.map|d\.ts\.map)$/.test(p) || /[\\/]test[\\/]/.test(p);
@@ -128,15 +177,26 @@ const npmArgs = [
   "--loglevel=error",
 ];
 if (flags.has("--prefer-offline")) npmArgs.push("--prefer-offline");
-const npm = spawnSync("npm", npmArgs, {
-  cwd: out,
-  stdio: ["ignore", "inherit", "inherit"],
-  env: { ...process.env, NODE_ENV: "production", npm_config_update_notifier: "false" },
-});
-if (npm.status !== 0) {
-  process.stderr.write(`assemble-image: npm ${npmArgs.join(" ")} failed (exit ${npm.status ?? npm.signal})\n`);
-  process.exit(1);
+const hash = createHash("sha256").update(npmArgs.join(" "));
+hash.update(readFileSync(path.join(out, "package-lock.json")));
+for (const dir of [...all.values()].sort()) hash.update(dir).update(readFileSync(path.join(out, dir, "package.json")));
+const installKey = hash.digest("hex");
+if (previousKey === installKey) {
+  for (const d of installDirs) if (existsSync(path.join(kept, d))) renameSync(path.join(kept, d), path.join(out, d));
+  process.stdout.write("assemble-image: lockfile and manifests unchanged, kept the previous production install\n");
+} else {
+  const npm = spawnSync("npm", npmArgs, {
+    cwd: out,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, NODE_ENV: "production", npm_config_update_notifier: "false" },
+  });
+  if (npm.status !== 0) {
+    process.stderr.write(`assemble-image: npm ${npmArgs.join(" ")} failed (exit ${npm.status ?? npm.signal})\n`);
+    process.exit(1);
+  }
 }
+rmSync(kept, { recursive: true, force: true });
+if (flags.has("--cache")) writeFileSync(path.join(out, ".install-key"), installKey);
 
 // Manifests of workspaces this part does not use are not part of the image.
 for (const [name, dir] of all) {
