@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createPrisma, migrate } from "@crm/db";
-import { createRedis, definePart } from "@crm/kit";
+import { createRedis, definePart, type Redis } from "@crm/kit";
 import { providerClient } from "./clients/provider.js";
 import { config } from "./config.js";
 import { routeStore } from "./data/routes.js";
@@ -89,8 +89,14 @@ export default definePart({
         stopReporting();
         breakers.shutdown();
         provider.close();
-        await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
+        await Promise.allSettled([prisma.$disconnect(), closeRedis(redis)]);
       },
     };
   },
 });
+
+/** quit() waits for Redis to answer; a dead Redis must not hold up shutdown. */
+async function closeRedis(redis: Redis): Promise<void> {
+  await Promise.race([redis.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+  redis.disconnect();
+}

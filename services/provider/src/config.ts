@@ -25,6 +25,10 @@ export const config = {
     1,
     1_000_000,
   ),
+  PROVIDER_SEED_LOCAL: env.bool(
+    true,
+    "Create the built-in `local` provider (model local-reviewer, free) at start when no provider is named local",
+  ),
   PROVIDER_HEALTH_WINDOW_SECONDS: env.int(300, "Window of recent calls behind error rate and latency on /health", 10),
 };
 

@@ -1,5 +1,5 @@
 import { createPrisma, migrate } from "@crm/db";
-import { createRedis, definePart } from "@crm/kit";
+import { createRedis, definePart, type Redis } from "@crm/kit";
 import { config } from "./config.js";
 import { providerStore } from "./data/providers.js";
 import { quotaStore } from "./data/quotas.js";
@@ -33,6 +33,7 @@ export default definePart({
     const quotasData = quotaStore(prisma);
     const usage = usageStore(prisma);
     const providers = providerService(providersData, keyring, kit.logger);
+    if (cfg.PROVIDER_SEED_LOCAL) await providers.ensureLocal();
     const quotas = quotaService({
       quotas: quotasData,
       providers: providersData,
@@ -69,8 +70,14 @@ export default definePart({
       app,
       grpc,
       async close() {
-        await Promise.allSettled([prisma.$disconnect(), redis.quit()]);
+        await Promise.allSettled([prisma.$disconnect(), closeRedis(redis)]);
       },
     };
   },
 });
+
+/** quit() waits for Redis to answer; a dead Redis must not hold up shutdown. */
+async function closeRedis(redis: Redis): Promise<void> {
+  await Promise.race([redis.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+  redis.disconnect();
+}

@@ -14,6 +14,12 @@ export interface ResolvedTarget {
   model: ModelEntry;
 }
 
+const LOCAL = {
+  name: "local",
+  kind: "local",
+  models: [{ id: "local-reviewer", inputCostPer1k: 0, outputCostPer1k: 0, contextWindow: 128_000 }],
+};
+
 const aad = (providerId: string) => `provider:${providerId}`;
 
 /** Short keys would be nearly disclosed by their last four characters. */
@@ -88,6 +94,13 @@ export function providerService(store: ProviderStore, keyring: Keyring, logger: 
     async remove(id: string): Promise<void> {
       if (!(await store.remove(id))) throw notFound("Provider");
       log.info({ providerId: id }, "provider deleted");
+    },
+
+    /** The offline reviewer as a provider, so a fresh install can review code without any key. */
+    async ensureLocal(): Promise<void> {
+      if ((await store.list()).some((p) => p.name === LOCAL.name)) return;
+      const created = await store.create({ id: randomUUID(), ...LOCAL, baseUrl: null, apiKeyCiphertext: null, apiKeyKeyId: null, apiKeyLast4: null, enabled: true });
+      if (created !== "duplicate") log.info({ providerId: created.id }, "built-in local provider created");
     },
 
     /** Enabled providers with their catalogs, in priority (creation) order. */

@@ -205,11 +205,18 @@ export function quotaService(deps: {
 
     /** Records the call in the ledger (priced from the catalog) and settles its reservation. */
     async commit(reservationId: string, record: UsageInput | undefined): Promise<number> {
-      const cost = record ? await recordUsage(record) : 0;
-      if (!reservationId) return cost;
+      if (!reservationId) return record ? recordUsage(record) : 0;
+      let raw: string | undefined;
       try {
-        const raw = await counters.record(reservationId);
-        if (!raw) return cost; // settled before, or lapsed
+        raw = await counters.record(reservationId);
+        // Settled before: a replayed commit must not enter the ledger twice.
+        if (!raw) return 0;
+      } catch (err) {
+        log.error({ err: { message: (err as Error).message }, reservationId }, "reservation unreadable; recording usage only");
+        return record ? recordUsage(record) : 0;
+      }
+      const cost = record ? await recordUsage(record) : 0;
+      try {
         const held = (JSON.parse(raw) as { counters: HeldCounter[] }).counters;
         const tokens = record ? record.inputTokens + record.outputTokens : 0;
         await counters.commit(
