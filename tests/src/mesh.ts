@@ -23,7 +23,7 @@ export interface Mesh {
   stop(): Promise<void>;
 }
 
-export const ADMIN = { email: "admin@mesh.test", password: "Admin-password-for-tests-1" };
+export const ADMIN = { email: "admin@mesh.test", password: "Bootstrap-Secret-For-Tests-42!" };
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -129,7 +129,7 @@ export async function api(
 /** Registers and logs in a fresh user; returns its tokens and id. */
 export async function newUser(base: string, tag = Math.random().toString(36).slice(2, 8)) {
   const email = `user-${tag}@mesh.test`;
-  const password = `Correct-horse-${tag}-battery`;
+  const password = `Correct-horse-${Math.random().toString(36).slice(2, 8)}-battery`;
   const reg = await api(base, "POST", "/api/v1/auth/register", { body: { email, password, name: `User ${tag}` } });
   if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${JSON.stringify(reg.body)}`);
   const login = await api(base, "POST", "/api/v1/auth/login", { body: { email, password } });

@@ -140,7 +140,9 @@ export async function startPart<S extends ConfigShape>(
  * A process entry: starts the given parts, stops them all on SIGTERM/SIGINT and exits 0;
  * a bad config exits 1 with every problem listed; a part that fails to start stops the rest.
  */
-export async function runParts(parts: PartModule[], options: StartOptions = {}): Promise<RunningPart[]> {
+// Each part has its own config shape; the runner only needs what every shape shares.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export async function runParts(parts: PartModule<any>[], options: StartOptions = {}): Promise<RunningPart[]> {
   const running: RunningPart[] = [];
   const stopAll = async (code: number) => {
     await Promise.allSettled(running.map((p) => p.stop()));
