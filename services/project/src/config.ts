@@ -8,7 +8,10 @@ export const projectConfig = {
   PROJECT_GRPC_PORT: env.port(5002, "gRPC port of the project service"),
   AUTH_GRPC_ADDR: env.grpcAddress("host:port of the auth service's gRPC server (member lookup by e-mail)"),
   ...databaseConfig,
-  MIGRATE_ON_START: env.bool(false, "Apply pending database migrations before serving (the all-in-one launcher sets it)"),
+  MIGRATE_ON_START: env.bool(
+    false,
+    "Apply pending database migrations before serving (the all-in-one launcher sets it)",
+  ),
   PROJECT_FILE_MAX_BYTES: env.int(1 * MiB, "Largest single file (UTF-8 bytes) accepted by upload or archive", 1),
   PROJECT_REQUEST_MAX_FILES: env.int(5000, "Most files one request (batch or archive) may write", 1),
   PROJECT_REQUEST_MAX_BYTES: env.int(

@@ -54,7 +54,10 @@ export class FileStore {
       async (tx) => {
         await lockProject(tx, projectId);
         const existing = new Map<string, FileInfo>();
-        for (const part of chunks(files.map((f) => f.path), 5000)) {
+        for (const part of chunks(
+          files.map((f) => f.path),
+          5000,
+        )) {
           for (const row of await tx.file.findMany({ where: { projectId, path: { in: part } }, select: INFO }))
             existing.set(row.path, row);
         }
@@ -101,7 +104,15 @@ export class FileStore {
             updatedAt: now,
           };
           (old ? changed : created).push(info);
-          revisions.push({ fileId: info.id, revision: info.revision, size: f.size, sha256: f.sha256, language: f.language, content: f.content, createdBy: userId });
+          revisions.push({
+            fileId: info.id,
+            revision: info.revision,
+            size: f.size,
+            sha256: f.sha256,
+            language: f.language,
+            content: f.content,
+            createdBy: userId,
+          });
           result.push(info);
         }
         for (const part of chunks(created)) await tx.file.createMany({ data: part.map((f) => ({ ...f, projectId })) });

@@ -36,7 +36,8 @@ export class Files {
     const files: PreparedFile[] = input.map((f, i) => {
       const where = input.length === 1 && i === 0 ? "body.path" : `body.files.${i}.path`;
       const path = requirePath(f.path, where);
-      if (seen.has(path)) throw badRequest(`Path '${path}' appears twice in the request`, [{ path: where, message: "duplicate path" }]);
+      if (seen.has(path))
+        throw badRequest(`Path '${path}' appears twice in the request`, [{ path: where, message: "duplicate path" }]);
       seen.add(path);
       if (f.content.includes("\u0000"))
         throw badRequest(`File '${path}' contains NUL characters: only text files are stored`);

@@ -22,8 +22,7 @@ export function normalizePath(raw: string): { path: string } | { error: string }
 
 export function requirePath(raw: string, where: string): string {
   const result = normalizePath(raw);
-  if ("error" in result) throw badRequest(`Invalid path '${raw.slice(0, 200)}': ${result.error}`, [
-    { path: where, message: result.error },
-  ]);
+  if ("error" in result)
+    throw badRequest(`Invalid path '${raw.slice(0, 200)}': ${result.error}`, [{ path: where, message: result.error }]);
   return result.path;
 }

@@ -34,8 +34,7 @@ export function projectService(projects: Projects, store: ProjectStore, files: F
     service: "crm.project.v1.ProjectService",
     handlers: {
       async CheckAccess(req: { userId: string; projectId: string; action: string }) {
-        if (!ACTIONS.includes(req.action as Action))
-          throw badRequest(`action must be one of ${ACTIONS.join(", ")}`);
+        if (!ACTIONS.includes(req.action as Action)) throw badRequest(`action must be one of ${ACTIONS.join(", ")}`);
         if (!req.userId) throw badRequest("user_id is required");
         if (!isUuid(req.projectId)) return { allowed: false, role: "", projectExists: false };
         const role = await store.roleOf(req.projectId, req.userId);

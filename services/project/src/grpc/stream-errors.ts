@@ -21,7 +21,14 @@ export function withStreamErrors<Req, Res>(
       const metadata = new Metadata();
       const problem = error.toProblem(currentContext()?.requestId ?? "");
       metadata.set(PROBLEM_METADATA_KEY, Buffer.from(JSON.stringify(problem)));
-      call.emit("error", Object.assign(new Error(error.message), { code: httpToGrpcStatus(error.status), details: error.message, metadata }));
+      call.emit(
+        "error",
+        Object.assign(new Error(error.message), {
+          code: httpToGrpcStatus(error.status),
+          details: error.message,
+          metadata,
+        }),
+      );
     }
   };
 }

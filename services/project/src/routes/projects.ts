@@ -176,4 +176,3 @@ export const projectDocs: RouteDoc[] = [
     errors: [403, 404, 409],
   },
 ];
-

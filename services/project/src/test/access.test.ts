@@ -47,7 +47,11 @@ describe("access matrix", () => {
     const projectId = String((await h.api.post(owner, "/api/v1/projects", { name: "matrix" })).body.id);
     const spare = makeUser("spare");
     h.auth.add(spare);
-    for (const [u, role] of [[editor, "editor"], [viewer, "viewer"], [spare, "viewer"]] as const) {
+    for (const [u, role] of [
+      [editor, "editor"],
+      [viewer, "viewer"],
+      [spare, "viewer"],
+    ] as const) {
       const res = await h.api.post(owner, `/api/v1/projects/${projectId}/members`, { email: u.email, role });
       assert.equal(res.status, 201);
     }
@@ -76,7 +80,12 @@ describe("access matrix", () => {
       ok: 200,
       call: (h, u, w) => h.api.patch(u, `${p(w)}/members/${w.spare.sub}`, { role: "editor" }),
     },
-    { name: "DELETE member", needs: "owner", ok: 204, call: (h, u, w) => h.api.delete(u, `${p(w)}/members/${w.spare.sub}`) },
+    {
+      name: "DELETE member",
+      needs: "owner",
+      ok: 204,
+      call: (h, u, w) => h.api.delete(u, `${p(w)}/members/${w.spare.sub}`),
+    },
     {
       name: "POST files",
       needs: "editor",

@@ -50,11 +50,22 @@ describe("archive upload", () => {
       { name: "package/", type: "directory" },
       { name: "package/node_modules/left-pad/index.js", content: "module.exports = 1;\n" },
       { name: "package/.git/HEAD", content: "ref: refs/heads/main\n" },
-      { name: "package/assets/logo.png", content: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]) },
+      {
+        name: "package/assets/logo.png",
+        content: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]),
+      },
       { name: "package/latin1.txt", content: Buffer.from([0x63, 0x61, 0x66, 0xe9]) },
     ];
     const expected = new Map(
-      [...files].filter(([p]) => !p.split("/").slice(0, -1).some((s) => SKIP.has(s))).map(([p, b]) => [p, sha256(b)]),
+      [...files]
+        .filter(
+          ([p]) =>
+            !p
+              .split("/")
+              .slice(0, -1)
+              .some((s) => SKIP.has(s)),
+        )
+        .map(([p, b]) => [p, sha256(b)]),
     );
     const vendoredInZod = files.size - expected.size;
     const res = await upload(gzip(await tarball([...extras.slice(0, 1), ...entries, ...extras.slice(1)])), "?strip=1");
@@ -117,7 +128,19 @@ describe("archive upload", () => {
 
   it("when an archive entry is larger than the per-file limit, then 400 names PROJECT_FILE_MAX_BYTES", async () => {
     const before = await rowCounts(h.db.url);
-    const res = await upload(gzip(await tarball([...valid, { name: "huge.txt", content: randomBytes(1024 * 1024 + 1).toString("hex").slice(0, 1024 * 1024 + 1) }])));
+    const res = await upload(
+      gzip(
+        await tarball([
+          ...valid,
+          {
+            name: "huge.txt",
+            content: randomBytes(1024 * 1024 + 1)
+              .toString("hex")
+              .slice(0, 1024 * 1024 + 1),
+          },
+        ]),
+      ),
+    );
     assert.equal(res.status, 400);
     assert.equal(res.body.limit, "PROJECT_FILE_MAX_BYTES");
     assert.deepEqual(await rowCounts(h.db.url), before);
@@ -125,7 +148,10 @@ describe("archive upload", () => {
 
   it("when the archive has more entries than allowed, then 400 names ARCHIVE_MAX_ENTRIES", async () => {
     const before = await rowCounts(h.db.url);
-    const many = Array.from({ length: 2001 }, (_, i) => ({ name: `many/${i}.txt`, content: randomBytes(60).toString("base64") }));
+    const many = Array.from({ length: 2001 }, (_, i) => ({
+      name: `many/${i}.txt`,
+      content: randomBytes(60).toString("base64"),
+    }));
     const res = await upload(gzip(await tarball(many)));
     assert.equal(res.status, 400);
     assert.equal(res.body.limit, "ARCHIVE_MAX_ENTRIES");
@@ -135,7 +161,9 @@ describe("archive upload", () => {
   it("when the compressed body is over ARCHIVE_MAX_BYTES, then 413 (declared length or streamed)", async () => {
     const before = await rowCounts(h.db.url);
     // A genuine gzip tarball of incompressible files, so only the compressed size is wrong with it.
-    const big = gzip(await tarball(Array.from({ length: 10 }, (_, i) => ({ name: `r/${i}.bin`, content: randomBytes(900 * 1024) }))));
+    const big = gzip(
+      await tarball(Array.from({ length: 10 }, (_, i) => ({ name: `r/${i}.bin`, content: randomBytes(900 * 1024) }))),
+    );
     assert.ok(big.length > 8 * 1024 * 1024);
     const declared = await upload(big);
     assert.equal(declared.status, 413);
@@ -143,7 +171,10 @@ describe("archive upload", () => {
     // Without Content-Length the limit is enforced while reading.
     const res = await fetch(`${h.api.baseUrl}${url()}`, {
       method: "POST",
-      headers: { "content-type": "application/gzip", "x-mesh-identity": (await import("@crm/kit")).signIdentity(h.env.MESH_SECRET!, owner) },
+      headers: {
+        "content-type": "application/gzip",
+        "x-mesh-identity": (await import("@crm/kit")).signIdentity(h.env.MESH_SECRET!, owner),
+      },
       body: new Blob([big]).stream(),
       duplex: "half",
     } as RequestInit & { duplex: "half" });
@@ -164,8 +195,18 @@ describe("archive upload", () => {
   });
 
   it("when a path repeats in the archive, then the later entry wins (as when extracting)", async () => {
-    const res = await upload(gzip(await tarball([{ name: "dup.txt", content: "first" }, { name: "./dup.txt", content: "second" }])));
+    const res = await upload(
+      gzip(
+        await tarball([
+          { name: "dup.txt", content: "first" },
+          { name: "./dup.txt", content: "second" },
+        ]),
+      ),
+    );
     assert.equal(res.status, 201);
-    assert.deepEqual(res.body.items.map((i) => [i.path, i.sha256]), [["dup.txt", sha256(Buffer.from("second"))]]);
+    assert.deepEqual(
+      res.body.items.map((i) => [i.path, i.sha256]),
+      [["dup.txt", sha256(Buffer.from("second"))]],
+    );
   });
 });

@@ -74,21 +74,30 @@ describe("files", () => {
   });
 
   it("when the same path is written again, then a new revision is made, the list shows the latest, history stays", async () => {
-    const first = (await h.api.post<{ items: FileItem[] }>(owner, base(), { path: "app.js", content: "v1" })).body.items[0]!;
-    const second = (await h.api.post<{ items: FileItem[] }>(owner, base(), { path: "app.js", content: "version 2" })).body.items[0]!;
+    const first = (await h.api.post<{ items: FileItem[] }>(owner, base(), { path: "app.js", content: "v1" })).body
+      .items[0]!;
+    const second = (await h.api.post<{ items: FileItem[] }>(owner, base(), { path: "app.js", content: "version 2" }))
+      .body.items[0]!;
     assert.equal(second.id, first.id);
     assert.equal(second.revision, 2);
-    const same = (await h.api.post<{ items: FileItem[] }>(owner, base(), { path: "app.js", content: "version 2" })).body.items[0]!;
+    const same = (await h.api.post<{ items: FileItem[] }>(owner, base(), { path: "app.js", content: "version 2" })).body
+      .items[0]!;
     assert.equal(same.revision, 2, "identical content makes no new revision");
     const list = await h.api.get<{ items: FileItem[] }>(owner, `${base()}?prefix=app`);
-    assert.deepEqual(list.body.items.map((f) => [f.path, f.size, f.sha256, f.revision]), [["app.js", 9, sha("version 2"), 2]]);
+    assert.deepEqual(
+      list.body.items.map((f) => [f.path, f.size, f.sha256, f.revision]),
+      [["app.js", 9, sha("version 2"), 2]],
+    );
     assert.equal(list.body.items[0]!.content, undefined, "lists carry no content");
     assert.equal((await h.api.get<FileItem>(owner, `${base()}/${first.id}`)).body.content, "version 2");
     const old = await h.api.get<FileItem>(owner, `${base()}/${first.id}?revision=1`);
     assert.equal(old.body.content, "v1");
     assert.equal(old.body.sha256, sha("v1"));
     const history = await h.api.get<{ items: { revision: number }[] }>(owner, `${base()}/${first.id}/revisions`);
-    assert.deepEqual(history.body.items.map((r) => r.revision), [2, 1]);
+    assert.deepEqual(
+      history.body.items.map((r) => r.revision),
+      [2, 1],
+    );
     assert.equal((await h.api.get(owner, `${base()}/${first.id}?revision=9`)).status, 404);
   });
 
@@ -111,11 +120,21 @@ describe("files", () => {
   it("when a path escapes the project or is malformed, then 400 and nothing is written", async () => {
     const before = await rowCounts(h.db.url);
     for (const path of ["../etc/passwd", "a/../../b", "/etc/passwd", "C:\\x", "a\\b", ".", "a/\u0000b"]) {
-      const res = await h.api.post(owner, base(), { files: [{ path: "fine.txt", content: "ok" }, { path, content: "x" }] });
+      const res = await h.api.post(owner, base(), {
+        files: [
+          { path: "fine.txt", content: "ok" },
+          { path, content: "x" },
+        ],
+      });
       assert.equal(res.status, 400, path);
       assert.match(String(res.body.detail), /path/i);
     }
-    const dup = await h.api.post(owner, base(), { files: [{ path: "d.txt", content: "1" }, { path: "./d.txt", content: "2" }] });
+    const dup = await h.api.post(owner, base(), {
+      files: [
+        { path: "d.txt", content: "1" },
+        { path: "./d.txt", content: "2" },
+      ],
+    });
     assert.equal(dup.status, 400);
     assert.equal((await h.api.post(owner, base(), { path: "nul.txt", content: "a\u0000b" })).status, 400);
     assert.equal((await h.api.post(owner, base(), { files: [] })).status, 400);
@@ -145,23 +164,33 @@ describe("files", () => {
   it("when a project would exceed its quota, then 413 names PROJECT_MAX_FILES / PROJECT_MAX_BYTES", async () => {
     const other = String((await h.api.post(owner, "/api/v1/projects", { name: "quota" })).body.id);
     const url = `/api/v1/projects/${other}/files`;
-    const fill = await h.api.post(owner, url, { files: Array.from({ length: 20 }, (_, i) => ({ path: `f${i}`, content: "." })) });
+    const fill = await h.api.post(owner, url, {
+      files: Array.from({ length: 20 }, (_, i) => ({ path: `f${i}`, content: "." })),
+    });
     assert.equal(fill.status, 201);
-    const more = await h.api.post(owner, url, { files: Array.from({ length: 11 }, (_, i) => ({ path: `g${i}`, content: "." })) });
+    const more = await h.api.post(owner, url, {
+      files: Array.from({ length: 11 }, (_, i) => ({ path: `g${i}`, content: "." })),
+    });
     assert.equal(more.status, 413);
     assert.equal(more.body.limit, "PROJECT_MAX_FILES");
     // Rewriting existing paths does not add files; bytes count the latest revisions only.
-    for (const group of [[0, 1, 2, 3], [4, 5, 6, 7]]) {
+    for (const group of [
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ]) {
       const files = group.map((i) => ({ path: `f${i}`, content: "x".repeat(4000) }));
       assert.equal((await h.api.post(owner, url, { files })).status, 201);
     }
-    const bytes = await h.api.post(owner, url, { files: [8, 9].map((i) => ({ path: `f${i}`, content: "y".repeat(4000) })) });
+    const bytes = await h.api.post(owner, url, {
+      files: [8, 9].map((i) => ({ path: `f${i}`, content: "y".repeat(4000) })),
+    });
     assert.equal(bytes.status, 413);
     assert.equal(bytes.body.limit, "PROJECT_MAX_BYTES");
   });
 
   it("when a file is deleted or unknown, then it is 404 afterwards", async () => {
-    const item = (await h.api.post<{ items: FileItem[] }>(owner, base(), { path: "gone.txt", content: "bye" })).body.items[0]!;
+    const item = (await h.api.post<{ items: FileItem[] }>(owner, base(), { path: "gone.txt", content: "bye" })).body
+      .items[0]!;
     assert.equal((await h.api.delete(owner, `${base()}/${item.id}`)).status, 204);
     assert.equal((await h.api.get(owner, `${base()}/${item.id}`)).status, 404);
     assert.equal((await h.api.get(owner, `${base()}/${randomUUID()}`)).status, 404);
@@ -171,9 +200,14 @@ describe("files", () => {
 
   it("when writers race on one path, then revisions are numbered without gaps or duplicates", async () => {
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => h.api.post<{ items: FileItem[] }>(owner, base(), { path: "race.txt", content: `r${i}` })),
+      Array.from({ length: 8 }, (_, i) =>
+        h.api.post<{ items: FileItem[] }>(owner, base(), { path: "race.txt", content: `r${i}` }),
+      ),
     );
     assert.ok(results.every((r) => r.status === 201));
-    assert.deepEqual(results.map((r) => r.body.items[0]!.revision).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(
+      results.map((r) => r.body.items[0]!.revision).sort((a, b) => a - b),
+      [1, 2, 3, 4, 5, 6, 7, 8],
+    );
   });
 });

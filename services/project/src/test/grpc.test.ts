@@ -35,7 +35,10 @@ describe("gRPC ProjectService", () => {
   /** Calls as a user (inside a request context, as a peer does) or, without one, as a service. */
   const as = <T>(who: Identity | undefined, fn: () => Promise<T>): Promise<T> =>
     who
-      ? runWithContext({ requestId: randomUUID(), identity: who, identityToken: signIdentity(h.env.MESH_SECRET!, who) }, fn)
+      ? runWithContext(
+          { requestId: randomUUID(), identity: who, identityToken: signIdentity(h.env.MESH_SECRET!, who) },
+          fn,
+        )
       : fn();
 
   before(async () => {
@@ -70,7 +73,11 @@ describe("gRPC ProjectService", () => {
 
   it("CheckAccess answers each role and action, and says when the project does not exist", async () => {
     const check = (userId: string, action: string, project = projectId) =>
-      client.unary<{ allowed: boolean; role: string; projectExists: boolean }>("CheckAccess", { userId, projectId: project, action });
+      client.unary<{ allowed: boolean; role: string; projectExists: boolean }>("CheckAccess", {
+        userId,
+        projectId: project,
+        action,
+      });
     assert.deepEqual(await check(owner.sub, "delete"), { allowed: true, role: "owner", projectExists: true });
     assert.deepEqual(await check(viewer.sub, "read"), { allowed: true, role: "viewer", projectExists: true });
     assert.deepEqual(await check(viewer.sub, "write"), { allowed: false, role: "viewer", projectExists: true });
@@ -80,20 +87,26 @@ describe("gRPC ProjectService", () => {
   });
 
   it("ListUserProjects lists a user's memberships", async () => {
-    const res = await client.unary<{ projects: { projectId: string; role: string }[] }>("ListUserProjects", { userId: viewer.sub });
+    const res = await client.unary<{ projects: { projectId: string; role: string }[] }>("ListUserProjects", {
+      userId: viewer.sub,
+    });
     assert.deepEqual(res.projects, [{ projectId, role: "viewer" }]);
   });
 
   it("ListFiles selects by globs, with exclusions", async () => {
     const list = (globs: string[]) =>
-      as(viewer, () => client.unary<{ files: FileInfo[] }>("ListFiles", { projectId, globs })).then((r) => r.files.map((f) => f.path));
+      as(viewer, () => client.unary<{ files: FileInfo[] }>("ListFiles", { projectId, globs })).then((r) =>
+        r.files.map((f) => f.path),
+      );
     assert.deepEqual(await list(["src/**/*.ts", "!**/*.test.ts"]), ["src/a.ts", "src/deep/b.ts"]);
     assert.deepEqual((await list([])).length, 6);
     assert.deepEqual(await list(["*.md"]), ["README.md"]);
   });
 
   it("GetFiles streams contents in chunks that reassemble byte-identically", async () => {
-    const { files } = await as(viewer, () => client.unary<{ files: FileInfo[] }>("ListFiles", { projectId, globs: ["big.js", "empty.txt", "README.md"] }));
+    const { files } = await as(viewer, () =>
+      client.unary<{ files: FileInfo[] }>("ListFiles", { projectId, globs: ["big.js", "empty.txt", "README.md"] }),
+    );
     const got = new Map<string, Buffer[]>();
     let chunks = 0;
     // The stream's call starts on first read, so the whole read runs in the caller's context.
@@ -106,7 +119,10 @@ describe("gRPC ProjectService", () => {
         chunks++;
         assert.ok(chunk.data.length <= 64 * 1024);
         const parts = got.get(chunk.file.path) ?? [];
-        assert.equal(chunk.offset, parts.reduce((n, b) => n + b.length, 0));
+        assert.equal(
+          chunk.offset,
+          parts.reduce((n, b) => n + b.length, 0),
+        );
         parts.push(chunk.data);
         got.set(chunk.file.path, parts);
       }
@@ -120,7 +136,10 @@ describe("gRPC ProjectService", () => {
   });
 
   it("a user outside the project gets NOT_FOUND; a service identity may read; unknown ids are NOT_FOUND", async () => {
-    await assert.rejects(as(outsider, () => client.unary("ListFiles", { projectId, globs: [] })), (e: HttpError) => e.status === 404);
+    await assert.rejects(
+      as(outsider, () => client.unary("ListFiles", { projectId, globs: [] })),
+      (e: HttpError) => e.status === 404,
+    );
     const asService = await client.unary<{ files: FileInfo[] }>("ListFiles", { projectId, globs: [] });
     assert.equal(asService.files.length, 6);
     const drain = async (ids: string[], who?: Identity) => {
@@ -130,6 +149,9 @@ describe("gRPC ProjectService", () => {
     };
     await assert.rejects(drain([randomUUID()]), (e: HttpError) => e.status === 404);
     await assert.rejects(drain([asService.files[0]!.id], outsider), (e: HttpError) => e.status === 404);
-    await assert.rejects(client.unary("ListFiles", { projectId: randomUUID(), globs: [] }), (e: HttpError) => e.status === 404);
+    await assert.rejects(
+      client.unary("ListFiles", { projectId: randomUUID(), globs: [] }),
+      (e: HttpError) => e.status === 404,
+    );
   });
 });

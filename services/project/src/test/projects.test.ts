@@ -50,7 +50,8 @@ describe("projects and members", () => {
   it("when listing, then only the caller's projects come back, newest first, paged with a cursor", async () => {
     const dave = makeUser("dave");
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push(String((await h.api.post(dave, "/api/v1/projects", { name: `p${i}` })).body.id));
+    for (let i = 0; i < 5; i++)
+      ids.push(String((await h.api.post(dave, "/api/v1/projects", { name: `p${i}` })).body.id));
     await h.api.post(bob, "/api/v1/projects", { name: "not dave's" });
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -92,7 +93,10 @@ describe("projects and members", () => {
     });
 
     it("when the owner adds a user by e-mail, then 201 and the user gets that role", async () => {
-      const res = await h.api.post(alice, `/api/v1/projects/${projectId}/members`, { email: bob.email.toUpperCase(), role: "viewer" });
+      const res = await h.api.post(alice, `/api/v1/projects/${projectId}/members`, {
+        email: bob.email.toUpperCase(),
+        role: "viewer",
+      });
       assert.equal(res.status, 201);
       assert.equal(res.body.userId, bob.sub);
       assert.equal(res.body.role, "viewer");
@@ -100,28 +104,46 @@ describe("projects and members", () => {
       const seen = await h.api.get(bob, `/api/v1/projects/${projectId}`);
       assert.equal(seen.status, 200);
       assert.equal(seen.body.role, "viewer");
-      const list = await h.api.get<{ items: { userId: string; role: string }[] }>(bob, `/api/v1/projects/${projectId}/members`);
+      const list = await h.api.get<{ items: { userId: string; role: string }[] }>(
+        bob,
+        `/api/v1/projects/${projectId}/members`,
+      );
       assert.deepEqual(
         list.body.items.map((m) => [m.userId, m.role]).sort(),
-        [[alice.sub, "owner"], [bob.sub, "viewer"]].sort(),
+        [
+          [alice.sub, "owner"],
+          [bob.sub, "viewer"],
+        ].sort(),
       );
       const listed = await h.api.get<{ items: { id: string }[] }>(bob, "/api/v1/projects");
       assert.ok(listed.body.items.some((p) => p.id === projectId));
     });
 
     it("when an existing member is added again, then the role changes (200)", async () => {
-      const res = await h.api.post(alice, `/api/v1/projects/${projectId}/members`, { email: bob.email, role: "editor" });
+      const res = await h.api.post(alice, `/api/v1/projects/${projectId}/members`, {
+        email: bob.email,
+        role: "editor",
+      });
       assert.equal(res.status, 200);
       assert.equal(res.body.role, "editor");
     });
 
     it("when the e-mail is unknown or the role invalid, then 404 / 400", async () => {
-      const unknown = await h.api.post(alice, `/api/v1/projects/${projectId}/members`, { email: "nobody@example.test", role: "viewer" });
+      const unknown = await h.api.post(alice, `/api/v1/projects/${projectId}/members`, {
+        email: "nobody@example.test",
+        role: "viewer",
+      });
       assert.equal(unknown.status, 404);
       assert.match(String(unknown.body.detail), /nobody@example.test/);
-      const bad = await h.api.post(alice, `/api/v1/projects/${projectId}/members`, { email: carol.email, role: "admin" });
+      const bad = await h.api.post(alice, `/api/v1/projects/${projectId}/members`, {
+        email: carol.email,
+        role: "admin",
+      });
       assert.equal(bad.status, 400);
-      assert.equal((await h.api.post(alice, `/api/v1/projects/${projectId}/members`, { email: "x", role: "viewer" })).status, 400);
+      assert.equal(
+        (await h.api.post(alice, `/api/v1/projects/${projectId}/members`, { email: "x", role: "viewer" })).status,
+        400,
+      );
     });
 
     it("when roles change, then the last owner can be neither demoted nor removed (409)", async () => {
@@ -130,9 +152,18 @@ describe("projects and members", () => {
       assert.equal((await h.api.delete(alice, `/api/v1/projects/${projectId}/members/${alice.sub}`)).status, 409);
       const promote = await h.api.patch(alice, `/api/v1/projects/${projectId}/members/${bob.sub}`, { role: "owner" });
       assert.equal(promote.status, 200);
-      assert.equal((await h.api.patch(alice, `/api/v1/projects/${projectId}/members/${alice.sub}`, { role: "editor" })).status, 200);
-      assert.equal((await h.api.patch(bob, `/api/v1/projects/${projectId}/members/${alice.sub}`, { role: "owner" })).status, 200);
-      assert.equal((await h.api.patch(alice, `/api/v1/projects/${projectId}/members/${randomUUID()}`, { role: "owner" })).status, 404);
+      assert.equal(
+        (await h.api.patch(alice, `/api/v1/projects/${projectId}/members/${alice.sub}`, { role: "editor" })).status,
+        200,
+      );
+      assert.equal(
+        (await h.api.patch(bob, `/api/v1/projects/${projectId}/members/${alice.sub}`, { role: "owner" })).status,
+        200,
+      );
+      assert.equal(
+        (await h.api.patch(alice, `/api/v1/projects/${projectId}/members/${randomUUID()}`, { role: "owner" })).status,
+        404,
+      );
     });
 
     it("when a member leaves or is removed, then they lose access (404)", async () => {
@@ -146,7 +177,10 @@ describe("projects and members", () => {
 
     it("when the auth service is down, then adding a member answers 503 naming it, and recovers", async () => {
       await h.auth.stop();
-      const res = await h.api.post(alice, `/api/v1/projects/${projectId}/members`, { email: carol.email, role: "viewer" });
+      const res = await h.api.post(alice, `/api/v1/projects/${projectId}/members`, {
+        email: carol.email,
+        role: "viewer",
+      });
       assert.equal(res.status, 503);
       assert.equal(res.body.dependency, "auth");
       const ready = await fetch(`${h.api.baseUrl}/ready`);
@@ -154,7 +188,9 @@ describe("projects and members", () => {
       await h.auth.start(h.auth.port);
       let status = 0;
       for (let i = 0; i < 60 && status !== 201; i++) {
-        status = (await h.api.post(alice, `/api/v1/projects/${projectId}/members`, { email: carol.email, role: "viewer" })).status;
+        status = (
+          await h.api.post(alice, `/api/v1/projects/${projectId}/members`, { email: carol.email, role: "viewer" })
+        ).status;
         if (status !== 201) await new Promise((r) => setTimeout(r, 200));
       }
       assert.equal(status, 201);
@@ -162,7 +198,9 @@ describe("projects and members", () => {
   });
 
   it("serves readiness with postgres and an OpenAPI paths document", async () => {
-    const ready = (await (await fetch(`${h.api.baseUrl}/ready`)).json()) as { components: { name: string; status: string }[] };
+    const ready = (await (await fetch(`${h.api.baseUrl}/ready`)).json()) as {
+      components: { name: string; status: string }[];
+    };
     assert.equal(ready.components.find((c) => c.name === "postgres")?.status, "up");
     const doc = (await (await fetch(`${h.api.baseUrl}/openapi.json`)).json()) as {
       openapi: string;

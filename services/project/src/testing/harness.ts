@@ -25,7 +25,13 @@ export interface TestUser extends Identity {
 }
 
 export function makeUser(name: string): TestUser {
-  return { sub: randomUUID(), role: "member", via: "token", email: `${name}-${randomUUID().slice(0, 8)}@example.test`, name };
+  return {
+    sub: randomUUID(),
+    role: "member",
+    via: "token",
+    email: `${name}-${randomUUID().slice(0, 8)}@example.test`,
+    name,
+  };
 }
 
 /** The auth service's gRPC surface, backed by a map: enough for member lookups. */
@@ -56,7 +62,8 @@ export class AuthStub {
           file: "crm/auth/v1/auth.proto",
           service: "crm.auth.v1.AuthService",
           handlers: {
-            GetUserByEmail: async (req: { email: string }) => find((u) => u.email.toLowerCase() === req.email.toLowerCase()),
+            GetUserByEmail: async (req: { email: string }) =>
+              find((u) => u.email.toLowerCase() === req.email.toLowerCase()),
             GetUser: async (req: { id: string }) => find((u) => u.sub === req.id),
             ValidateApiKey: async () => ({ valid: false }),
           },
@@ -100,7 +107,11 @@ export class Api {
       payload = JSON.stringify(body);
       h["content-type"] ??= "application/json";
     }
-    const res = await fetch(`${this.baseUrl}${path}`, { method, headers: h, ...(payload !== undefined ? { body: payload } : {}) });
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: h,
+      ...(payload !== undefined ? { body: payload } : {}),
+    });
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -112,10 +123,18 @@ export class Api {
   }
 
   get = <T = Record<string, unknown>>(as: Identity | undefined, path: string) => this.request<T>(as, "GET", path);
-  post = <T = Record<string, unknown>>(as: Identity | undefined, path: string, body?: unknown, headers?: Record<string, string>) =>
-    this.request<T>(as, "POST", path, body, headers);
-  put = <T = Record<string, unknown>>(as: Identity | undefined, path: string, body?: unknown, headers?: Record<string, string>) =>
-    this.request<T>(as, "PUT", path, body, headers);
+  post = <T = Record<string, unknown>>(
+    as: Identity | undefined,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) => this.request<T>(as, "POST", path, body, headers);
+  put = <T = Record<string, unknown>>(
+    as: Identity | undefined,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) => this.request<T>(as, "PUT", path, body, headers);
   patch = <T = Record<string, unknown>>(as: Identity | undefined, path: string, body?: unknown) =>
     this.request<T>(as, "PATCH", path, body);
   delete = <T = Record<string, unknown>>(as: Identity | undefined, path: string) => this.request<T>(as, "DELETE", path);
@@ -135,9 +154,18 @@ export interface ProjectHarness {
   close(): Promise<void>;
 }
 
-export async function startProjectHarness(extra: Record<string, string> = {}, db?: TestDatabase): Promise<ProjectHarness> {
+export async function startProjectHarness(
+  extra: Record<string, string> = {},
+  db?: TestDatabase,
+): Promise<ProjectHarness> {
   const database = db ?? (await createTestDatabase());
-  const base = testEnv({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent", DATABASE_URL: database.url, PROJECT_HTTP_PORT: "0", PROJECT_GRPC_PORT: "0", ...extra });
+  const base = testEnv({
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    DATABASE_URL: database.url,
+    PROJECT_HTTP_PORT: "0",
+    PROJECT_GRPC_PORT: "0",
+    ...extra,
+  });
   const auth = new AuthStub(base.MESH_SECRET!);
   const env: Record<string, string> = { ...base, AUTH_GRPC_ADDR: await auth.start() };
   let running = await startPart(part, { env });

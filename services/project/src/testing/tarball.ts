@@ -54,7 +54,10 @@ export function dependencyDir(name: string): string {
 }
 
 /** Every regular file under dir, as tar entries named `${prefix}${relative path}`. */
-export async function directoryEntries(dir: string, prefix = ""): Promise<{ entries: TarEntry[]; files: Map<string, Buffer> }> {
+export async function directoryEntries(
+  dir: string,
+  prefix = "",
+): Promise<{ entries: TarEntry[]; files: Map<string, Buffer> }> {
   const files = new Map<string, Buffer>();
   const entries: TarEntry[] = [];
   for (const dirent of await readdir(dir, { recursive: true, withFileTypes: true })) {

@@ -39,7 +39,8 @@ export function createProjectClient(
     checkAccess: (userId, projectId, action) =>
       client.unary<AccessAnswer>("CheckAccess", { userId, projectId, action }),
     memberships: async (userId) =>
-      (await client.unary<{ projects: { projectId: string; role: string }[] }>("ListUserProjects", { userId })).projects,
+      (await client.unary<{ projects: { projectId: string; role: string }[] }>("ListUserProjects", { userId }))
+        .projects,
     health: () => client.health(),
     close: () => client.close(),
   };

@@ -52,7 +52,9 @@ export class LabelStore {
           });
           if (updated.count === 0) throw new LabelRaceError();
         } else {
-          await tx.label.create({ data: { experimentId, name, version: input.version, revision, eventId, updatedBy: input.by } });
+          await tx.label.create({
+            data: { experimentId, name, version: input.version, revision, eventId, updatedBy: input.by },
+          });
         }
         await tx.labelEvent.create({
           data: {
@@ -67,7 +69,7 @@ export class LabelStore {
             movedBy: input.by,
           },
         });
-        return (await tx.label.findUniqueOrThrow({ where: { experimentId_name: { experimentId, name } } }));
+        return await tx.label.findUniqueOrThrow({ where: { experimentId_name: { experimentId, name } } });
       });
     } catch (err) {
       // Two first moves of a new label both insert: the loser hits the primary key.
@@ -78,7 +80,11 @@ export class LabelStore {
 
   history(experimentId: string, name: string, limit: number, beforeRevision?: number): Promise<EventRow[]> {
     return this.prisma.labelEvent.findMany({
-      where: { experimentId, label: name, ...(beforeRevision !== undefined ? { revision: { lt: beforeRevision } } : {}) },
+      where: {
+        experimentId,
+        label: name,
+        ...(beforeRevision !== undefined ? { revision: { lt: beforeRevision } } : {}),
+      },
       orderBy: { revision: "desc" },
       take: limit + 1,
     });

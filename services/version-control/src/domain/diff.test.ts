@@ -17,7 +17,10 @@ it("diffs configs into add/remove/replace with JSON pointers, old and new values
 });
 
 it("hashes the RFC 8785 canonical form: key order and number spelling do not matter", () => {
-  assert.equal(configHash({ b: 1, a: [1, { d: 2, c: 3 }] }), configHash(JSON.parse('{"a":[1.0,{"c":3,"d":2e0}],"b":1}')));
+  assert.equal(
+    configHash({ b: 1, a: [1, { d: 2, c: 3 }] }),
+    configHash(JSON.parse('{"a":[1.0,{"c":3,"d":2e0}],"b":1}')),
+  );
   assert.notEqual(configHash({ a: 1 }), configHash({ a: 2 }));
   assert.match(configHash({}), /^[0-9a-f]{64}$/);
 });

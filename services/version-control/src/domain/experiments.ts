@@ -22,7 +22,10 @@ export class Experiments {
     return experiment;
   }
 
-  async create(caller: Identity, input: { name: string; description?: string | null | undefined; projectId?: string | null | undefined }) {
+  async create(
+    caller: Identity,
+    input: { name: string; description?: string | null | undefined; projectId?: string | null | undefined },
+  ) {
     if (input.projectId) await this.access.checkProject(caller, input.projectId);
     return this.store.create({
       name: input.name,
@@ -37,18 +40,37 @@ export class Experiments {
     return { experiment, labels: await this.labels.list(id) };
   }
 
-  async list(caller: Identity, limit: number, options: { projectId?: string; after?: { createdAt: string; id: string } }) {
+  async list(
+    caller: Identity,
+    limit: number,
+    options: { projectId?: string; after?: { createdAt: string; id: string } },
+  ) {
     if (options.projectId) {
       if (!isUuid(options.projectId)) return [];
       const answer = await this.access.memberships(caller);
       if (!answer.some((m) => m.projectId === options.projectId)) return [];
-      return this.store.list({ createdBy: caller.sub, projectIds: [], onlyProject: options.projectId, limit, ...(options.after ? { after: options.after } : {}) });
+      return this.store.list({
+        createdBy: caller.sub,
+        projectIds: [],
+        onlyProject: options.projectId,
+        limit,
+        ...(options.after ? { after: options.after } : {}),
+      });
     }
     const projectIds = (await this.access.memberships(caller)).map((m) => m.projectId);
-    return this.store.list({ createdBy: caller.sub, projectIds, limit, ...(options.after ? { after: options.after } : {}) });
+    return this.store.list({
+      createdBy: caller.sub,
+      projectIds,
+      limit,
+      ...(options.after ? { after: options.after } : {}),
+    });
   }
 
-  async addVersion(caller: Identity, id: string, input: { config: ReviewConfig; message?: string | null | undefined; parentVersion?: number | undefined }) {
+  async addVersion(
+    caller: Identity,
+    id: string,
+    input: { config: ReviewConfig; message?: string | null | undefined; parentVersion?: number | undefined },
+  ) {
     await this.load(caller, id, "write");
     try {
       return await this.store.addVersion({
@@ -85,6 +107,12 @@ export class Experiments {
   async diff(caller: Identity, id: string, a: number, b: number) {
     await this.load(caller, id, "read");
     const [from, to] = await Promise.all([this.requireVersion(id, a), this.requireVersion(id, b)]);
-    return { from: a, to: b, fromHash: from.configHash, toHash: to.configHash, changes: diffConfigs(from.config, to.config) };
+    return {
+      from: a,
+      to: b,
+      fromHash: from.configHash,
+      toHash: to.configHash,
+      changes: diffConfigs(from.config, to.config),
+    };
   }
 }

@@ -12,7 +12,9 @@ export interface Preconditions {
 
 const preconditionFailed = (detail: string, current: LabelRow | null) =>
   new HttpError(412, detail, {
-    extensions: current ? { currentVersion: current.version, currentRevision: current.revision } : { currentVersion: null },
+    extensions: current
+      ? { currentVersion: current.version, currentRevision: current.revision }
+      : { currentVersion: null },
   });
 
 /**
@@ -46,7 +48,15 @@ export class Labels {
     this.checkPreconditions(current, pre);
     if (current?.version === version) return { label: current, previousVersion: current.version };
     const label = await this.apply(pre, current, () =>
-      this.store.move({ experimentId, name, current, version, action: "move", priorEventId: current?.eventId ?? null, by: caller.sub }),
+      this.store.move({
+        experimentId,
+        name,
+        current,
+        version,
+        action: "move",
+        priorEventId: current?.eventId ?? null,
+        by: caller.sub,
+      }),
     );
     return { label, previousVersion: current?.version ?? null };
   }

@@ -36,7 +36,9 @@ export const reviewConfig = z.looseObject({
     .max(200)
     .regex(/^[A-Za-z0-9][\w.:/@+-]*$/, "must be a model id or a route alias (letters, digits, . _ : / @ + -)")
     .describe("A provider model id or a route alias of the AI orchestrator"),
-  promptTemplate: promptTemplate.describe("The review prompt; {{code}} is required, {{path}} and {{language}} optional"),
+  promptTemplate: promptTemplate.describe(
+    "The review prompt; {{code}} is required, {{path}} and {{language}} optional",
+  ),
   systemPrompt: z.string().max(100_000).optional(),
   temperature: z.number().min(0).max(2).optional(),
   topP: z.number().gt(0).max(1).optional(),

@@ -61,7 +61,10 @@ export function mountExperimentRoutes(app: Express, experiments: Experiments): v
     const caller = requireUser(req);
     const { limit, cursor, projectId } = query(req, experimentsQuery);
     const after = decodeCursor(cursor, cursorShape);
-    const rows = await experiments.list(caller, limit, { ...(projectId ? { projectId } : {}), ...(after ? { after } : {}) });
+    const rows = await experiments.list(caller, limit, {
+      ...(projectId ? { projectId } : {}),
+      ...(after ? { after } : {}),
+    });
     const paged = toPage(rows, limit, (e) => ({ createdAt: e.createdAt.toISOString(), id: e.id }));
     res.json({ items: paged.items.map((e) => experimentJson(e)), nextCursor: paged.nextCursor });
   });
@@ -75,7 +78,10 @@ export function mountExperimentRoutes(app: Express, experiments: Experiments): v
     const caller = requireUser(req);
     const input = body(req, versionCreate);
     const version = await experiments.addVersion(caller, id(req), input);
-    res.status(201).location(`/api/v1/experiments/${id(req)}/versions/${version.version}`).json(versionJson(version));
+    res
+      .status(201)
+      .location(`/api/v1/experiments/${id(req)}/versions/${version.version}`)
+      .json(versionJson(version));
   });
 
   app.get("/api/v1/experiments/:id/versions", async (req, res) => {

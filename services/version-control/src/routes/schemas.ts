@@ -6,7 +6,12 @@ import { reviewConfig } from "../domain/review-config.js";
 export const experimentCreate = z.object({
   name: z.string().trim().min(1).max(200),
   description: z.string().max(5000).nullish(),
-  projectId: z.string().min(1).max(100).nullish().describe("Tie the experiment to a project: access follows its membership"),
+  projectId: z
+    .string()
+    .min(1)
+    .max(100)
+    .nullish()
+    .describe("Tie the experiment to a project: access follows its membership"),
 });
 
 export const experimentsQuery = z.object({
@@ -24,7 +29,9 @@ export const versionCreate = z.object({
 export const versionNumber = z.coerce.number().int().min(1).max(2_147_483_647);
 
 export const LABEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-export const labelName = z.string().regex(LABEL_PATTERN, "1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
+export const labelName = z
+  .string()
+  .regex(LABEL_PATTERN, "1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
 
 export const labelMove = z.object({
   version: z.number().int().min(1),
@@ -37,7 +44,12 @@ export const labelMove = z.object({
 });
 
 export const labelRollback = z.object({
-  expectedVersion: z.number().int().min(1).optional().describe("Roll back only if the label still points at this version"),
+  expectedVersion: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe("Roll back only if the label still points at this version"),
 });
 
 // --- responses (documentation) ---------------------------------------------------------------
@@ -96,4 +108,5 @@ export const historyOut = z.object({
   movedAt: z.iso.datetime(),
 });
 
-export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });

@@ -46,8 +46,14 @@ describe("experiments", () => {
     assert.equal(bad.status, 400);
     assert.equal((bad.body.errors as { path: string }[])[0]?.path, "body.name");
     assert.equal((await mesh.api.post(users.outsider, "/api/v1/experiments", { name: "x", projectId })).status, 404);
-    assert.equal((await mesh.api.post(users.owner, "/api/v1/experiments", { name: "x", projectId: randomUUID() })).status, 404);
-    assert.equal((await mesh.api.post(users.owner, "/api/v1/experiments", { name: "x", projectId: "nope" })).status, 404);
+    assert.equal(
+      (await mesh.api.post(users.owner, "/api/v1/experiments", { name: "x", projectId: randomUUID() })).status,
+      404,
+    );
+    assert.equal(
+      (await mesh.api.post(users.owner, "/api/v1/experiments", { name: "x", projectId: "nope" })).status,
+      404,
+    );
     const viewer = await mesh.api.post(users.viewer, "/api/v1/experiments", { name: "x", projectId });
     assert.equal(viewer.status, 403);
     assert.equal((await mesh.api.get(users.owner, `/api/v1/experiments/${randomUUID()}`)).status, 404);
@@ -58,16 +64,17 @@ describe("experiments", () => {
   it("when listing, then a user sees own experiments and those of its projects, newest first, paged", async () => {
     const mine = makeUser("lister");
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push(String((await mesh.api.post(mine, "/api/v1/experiments", { name: `own ${i}` })).body.id));
-    const shared = String((await mesh.api.post(users.editor, "/api/v1/experiments", { name: "shared", projectId })).body.id);
+    for (let i = 0; i < 3; i++)
+      ids.push(String((await mesh.api.post(mine, "/api/v1/experiments", { name: `own ${i}` })).body.id));
+    const shared = String(
+      (await mesh.api.post(users.editor, "/api/v1/experiments", { name: "shared", projectId })).body.id,
+    );
     const seenBy = async (u: TestUser, q = "") => {
       const out: string[] = [];
       let cursor: string | null = null;
       do {
-        const res: { status: number; body: { items: { id: string }[]; nextCursor: string | null } } = await mesh.api.get(
-          u,
-          `/api/v1/experiments?limit=2${q}${cursor ? `&cursor=${cursor}` : ""}`,
-        );
+        const res: { status: number; body: { items: { id: string }[]; nextCursor: string | null } } =
+          await mesh.api.get(u, `/api/v1/experiments?limit=2${q}${cursor ? `&cursor=${cursor}` : ""}`);
         assert.equal(res.status, 200);
         out.push(...res.body.items.map((e) => e.id));
         cursor = res.body.nextCursor;
@@ -84,8 +91,16 @@ describe("experiments", () => {
   it("serves readiness with postgres and the project service, and a valid OpenAPI 3.1 document", async () => {
     const base = `http://127.0.0.1:${mesh.vc.httpPort}`;
     const ready = (await (await fetch(`${base}/ready`)).json()) as { components: { name: string; status: string }[] };
-    assert.deepEqual(ready.components.map((c) => [c.name, c.status]), [["postgres", "up"], ["project", "up"]]);
-    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    assert.deepEqual(
+      ready.components.map((c) => [c.name, c.status]),
+      [
+        ["postgres", "up"],
+        ["project", "up"],
+      ],
+    );
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
     assert.ok(doc.paths["/api/v1/experiments/{id}/versions/{a}/diff/{b}"]?.get);
     assert.ok(doc.paths["/api/v1/experiments/{id}/labels/{label}"]?.put);
     const validation = await new Validator().validate(doc);
@@ -97,22 +112,57 @@ describe("experiments", () => {
     before(async () => {
       const res = await mesh.api.post(users.owner, "/api/v1/experiments", { name: "matrix", projectId });
       experimentId = String(res.body.id);
-      assert.equal((await mesh.api.post(users.owner, `/api/v1/experiments/${experimentId}/versions`, { config: validConfig() })).status, 201);
-      assert.equal((await mesh.api.post(users.owner, `/api/v1/experiments/${experimentId}/versions`, { config: validConfig({ temperature: 0.5 }) })).status, 201);
-      assert.equal((await mesh.api.put(users.owner, `/api/v1/experiments/${experimentId}/labels/production`, { version: 1 })).status, 200);
+      assert.equal(
+        (await mesh.api.post(users.owner, `/api/v1/experiments/${experimentId}/versions`, { config: validConfig() }))
+          .status,
+        201,
+      );
+      assert.equal(
+        (
+          await mesh.api.post(users.owner, `/api/v1/experiments/${experimentId}/versions`, {
+            config: validConfig({ temperature: 0.5 }),
+          })
+        ).status,
+        201,
+      );
+      assert.equal(
+        (await mesh.api.put(users.owner, `/api/v1/experiments/${experimentId}/labels/production`, { version: 1 }))
+          .status,
+        200,
+      );
     });
 
     const e = () => `/api/v1/experiments/${experimentId}`;
-    const routes: { name: string; needs: "viewer" | "editor"; ok: number; call: (u: TestUser) => Promise<{ status: number }> }[] = [
+    const routes: {
+      name: string;
+      needs: "viewer" | "editor";
+      ok: number;
+      call: (u: TestUser) => Promise<{ status: number }>;
+    }[] = [
       { name: "GET experiment", needs: "viewer", ok: 200, call: (u) => mesh.api.get(u, e()) },
       { name: "GET versions", needs: "viewer", ok: 200, call: (u) => mesh.api.get(u, `${e()}/versions`) },
       { name: "GET version", needs: "viewer", ok: 200, call: (u) => mesh.api.get(u, `${e()}/versions/1`) },
       { name: "GET diff", needs: "viewer", ok: 200, call: (u) => mesh.api.get(u, `${e()}/versions/1/diff/2`) },
       { name: "GET labels", needs: "viewer", ok: 200, call: (u) => mesh.api.get(u, `${e()}/labels`) },
       { name: "GET label", needs: "viewer", ok: 200, call: (u) => mesh.api.get(u, `${e()}/labels/production`) },
-      { name: "GET label history", needs: "viewer", ok: 200, call: (u) => mesh.api.get(u, `${e()}/labels/production/history`) },
-      { name: "POST version", needs: "editor", ok: 201, call: (u) => mesh.api.post(u, `${e()}/versions`, { config: validConfig() }) },
-      { name: "PUT label", needs: "editor", ok: 200, call: (u) => mesh.api.put(u, `${e()}/labels/staging`, { version: 2 }) },
+      {
+        name: "GET label history",
+        needs: "viewer",
+        ok: 200,
+        call: (u) => mesh.api.get(u, `${e()}/labels/production/history`),
+      },
+      {
+        name: "POST version",
+        needs: "editor",
+        ok: 201,
+        call: (u) => mesh.api.post(u, `${e()}/versions`, { config: validConfig() }),
+      },
+      {
+        name: "PUT label",
+        needs: "editor",
+        ok: 200,
+        call: (u) => mesh.api.put(u, `${e()}/labels/staging`, { version: 2 }),
+      },
       {
         name: "POST rollback",
         needs: "editor",

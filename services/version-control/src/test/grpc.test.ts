@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { createGrpcClient, createLogger, createMetrics, runWithContext, signIdentity, type GrpcClient, type HttpError, type Identity } from "@crm/kit";
+import {
+  createGrpcClient,
+  createLogger,
+  createMetrics,
+  runWithContext,
+  signIdentity,
+  type GrpcClient,
+  type HttpError,
+  type Identity,
+} from "@crm/kit";
 import { configHash } from "../domain/review-config.js";
 import { makeUser, startMesh, validConfig, type Mesh } from "../testing/harness.js";
 
@@ -24,7 +33,10 @@ describe("gRPC VersionService", () => {
   let id: string;
   let projectId: string;
   const as = <T>(who: Identity, fn: () => Promise<T>) =>
-    runWithContext({ requestId: randomUUID(), identity: who, identityToken: signIdentity(mesh.env.MESH_SECRET!, who) }, fn);
+    runWithContext(
+      { requestId: randomUUID(), identity: who, identityToken: signIdentity(mesh.env.MESH_SECRET!, who) },
+      fn,
+    );
 
   before(async () => {
     mesh = await startMesh();
@@ -56,22 +68,40 @@ describe("gRPC VersionService", () => {
     assert.equal(v.projectId, projectId);
     assert.deepEqual(JSON.parse(v.configJson), validConfig({ temperature: 0.9 }));
     assert.equal(v.configHash, configHash(JSON.parse(v.configJson)));
-    await assert.rejects(client.unary("GetVersion", { experimentId: id, version: 3 }), (e: HttpError) => e.status === 404);
-    await assert.rejects(client.unary("GetVersion", { experimentId: randomUUID(), version: 1 }), (e: HttpError) => e.status === 404);
+    await assert.rejects(
+      client.unary("GetVersion", { experimentId: id, version: 3 }),
+      (e: HttpError) => e.status === 404,
+    );
+    await assert.rejects(
+      client.unary("GetVersion", { experimentId: randomUUID(), version: 1 }),
+      (e: HttpError) => e.status === 404,
+    );
   });
 
   it("ResolveLabel returns the version a label points at", async () => {
-    const r = await client.unary<{ label: string; version: Version; revision: number }>("ResolveLabel", { experimentId: id, label: "production" });
+    const r = await client.unary<{ label: string; version: Version; revision: number }>("ResolveLabel", {
+      experimentId: id,
+      label: "production",
+    });
     assert.equal(r.label, "production");
     assert.equal(r.version.version, 2);
     assert.equal(r.revision, 1);
-    await assert.rejects(client.unary("ResolveLabel", { experimentId: id, label: "staging" }), (e: HttpError) => e.status === 404);
-    await assert.rejects(client.unary("ResolveLabel", { experimentId: id, label: "bad label" }), (e: HttpError) => e.status === 400);
+    await assert.rejects(
+      client.unary("ResolveLabel", { experimentId: id, label: "staging" }),
+      (e: HttpError) => e.status === 404,
+    );
+    await assert.rejects(
+      client.unary("ResolveLabel", { experimentId: id, label: "bad label" }),
+      (e: HttpError) => e.status === 400,
+    );
   });
 
   it("a user caller is held to the project's membership", async () => {
     const v = await as(viewer, () => client.unary<Version>("GetVersion", { experimentId: id, version: 1 }));
     assert.equal(v.version, 1);
-    await assert.rejects(as(outsider, () => client.unary("GetVersion", { experimentId: id, version: 1 })), (e: HttpError) => e.status === 404);
+    await assert.rejects(
+      as(outsider, () => client.unary("GetVersion", { experimentId: id, version: 1 })),
+      (e: HttpError) => e.status === 404,
+    );
   });
 });

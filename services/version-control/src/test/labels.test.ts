@@ -22,13 +22,18 @@ describe("labels", () => {
   const alice = makeUser("alice");
   let id: string;
   const label = (name: string) => `/api/v1/experiments/${id}/labels/${name}`;
-  const put = (name: string, body: unknown, headers?: Record<string, string>) => mesh.api.put<Label & Record<string, unknown>>(alice, label(name), body, headers);
-  const history = async (name: string) => (await mesh.api.get<{ items: Event[] }>(alice, `${label(name)}/history?limit=100`)).body.items;
+  const put = (name: string, body: unknown, headers?: Record<string, string>) =>
+    mesh.api.put<Label & Record<string, unknown>>(alice, label(name), body, headers);
+  const history = async (name: string) =>
+    (await mesh.api.get<{ items: Event[] }>(alice, `${label(name)}/history?limit=100`)).body.items;
 
   before(async () => {
     mesh = await startMesh();
     id = String((await mesh.api.post(alice, "/api/v1/experiments", { name: "labels" })).body.id);
-    for (let i = 0; i < 10; i++) await mesh.api.post(alice, `/api/v1/experiments/${id}/versions`, { config: validConfig({ temperature: i / 10 }) });
+    for (let i = 0; i < 10; i++)
+      await mesh.api.post(alice, `/api/v1/experiments/${id}/versions`, {
+        config: validConfig({ temperature: i / 10 }),
+      });
   });
   after(() => mesh.close());
 
@@ -44,7 +49,10 @@ describe("labels", () => {
     assert.equal(moved.body.previousVersion, 1);
     assert.equal(moved.body.revision, 2);
     const exp = await mesh.api.get<{ labels: Label[] }>(alice, `/api/v1/experiments/${id}`);
-    assert.deepEqual(exp.body.labels.map((l) => [l.name, l.version]), [["production", 3]]);
+    assert.deepEqual(
+      exp.body.labels.map((l) => [l.name, l.version]),
+      [["production", 3]],
+    );
     const again = await put("production", { version: 3 });
     assert.equal(again.body.revision, 2, "pointing at the version it holds changes nothing");
   });
@@ -89,9 +97,18 @@ describe("labels", () => {
       ],
     );
     assert.ok(events.every((e) => e.movedBy === alice.sub));
-    const page = await mesh.api.get<{ items: Event[]; nextCursor: string }>(alice, `${label("staging")}/history?limit=4`);
-    const next = await mesh.api.get<{ items: Event[] }>(alice, `${label("staging")}/history?limit=4&cursor=${page.body.nextCursor}`);
-    assert.deepEqual([...page.body.items, ...next.body.items].map((e) => e.revision), [9, 8, 7, 6, 5, 4, 3, 2]);
+    const page = await mesh.api.get<{ items: Event[]; nextCursor: string }>(
+      alice,
+      `${label("staging")}/history?limit=4`,
+    );
+    const next = await mesh.api.get<{ items: Event[] }>(
+      alice,
+      `${label("staging")}/history?limit=4&cursor=${page.body.nextCursor}`,
+    );
+    assert.deepEqual(
+      [...page.body.items, ...next.body.items].map((e) => e.revision),
+      [9, 8, 7, 6, 5, 4, 3, 2],
+    );
   });
 
   it("when If-Match or expectedVersion is stale, then 412 with the current state", async () => {
@@ -110,10 +127,14 @@ describe("labels", () => {
   it("when moves race with the same If-Match, then exactly one wins and the others get 412", async () => {
     const start = await put("race-a", { version: 1 });
     const etag = `"${start.body.revision}"`;
-    const results = await Promise.all([2, 3, 4, 5, 6, 7, 8, 9].map((v) => put("race-a", { version: v }, { "if-match": etag })));
+    const results = await Promise.all(
+      [2, 3, 4, 5, 6, 7, 8, 9].map((v) => put("race-a", { version: v }, { "if-match": etag })),
+    );
     const winners = results.filter((r) => r.status === 200);
     assert.equal(winners.length, 1, results.map((r) => r.status).join(","));
-    assert.ok(results.filter((r) => r.status !== 200).every((r) => r.status === 412 && /re-read/.test(String(r.body.detail))));
+    assert.ok(
+      results.filter((r) => r.status !== 200).every((r) => r.status === 412 && /re-read/.test(String(r.body.detail))),
+    );
     const now = await mesh.api.get<Label>(alice, label("race-a"));
     assert.equal(now.body.version, winners[0]!.body.version);
     assert.equal(now.body.revision, 2);
@@ -122,7 +143,10 @@ describe("labels", () => {
   it("when moves race without preconditions, then none is lost: losers get 409 and history chains every move", async () => {
     await put("race-b", { version: 1 });
     const results = await Promise.all([2, 3, 4, 5, 6, 7, 8, 9].map((v) => put("race-b", { version: v })));
-    assert.ok(results.every((r) => r.status === 200 || r.status === 409), results.map((r) => r.status).join(","));
+    assert.ok(
+      results.every((r) => r.status === 200 || r.status === 409),
+      results.map((r) => r.status).join(","),
+    );
     assert.ok(results.some((r) => r.status === 200));
     const events = (await history("race-b")).reverse();
     assert.equal(events.length, 1 + results.filter((r) => r.status === 200).length);

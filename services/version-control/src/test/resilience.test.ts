@@ -14,7 +14,10 @@ describe("project service down", () => {
     const projectId = await mesh.projectWith(owner, []);
     bound = String((await mesh.api.post(owner, "/api/v1/experiments", { name: "bound", projectId })).body.id);
     free = String((await mesh.api.post(owner, "/api/v1/experiments", { name: "free" })).body.id);
-    assert.equal((await mesh.api.post(owner, `/api/v1/experiments/${bound}/versions`, { config: validConfig() })).status, 201);
+    assert.equal(
+      (await mesh.api.post(owner, `/api/v1/experiments/${bound}/versions`, { config: validConfig() })).status,
+      201,
+    );
   });
   after(() => mesh.close());
 
@@ -32,15 +35,24 @@ describe("project service down", () => {
     }
     assert.ok(Math.max(...timings) < 1500, `slowest 503 took ${Math.max(...timings)} ms`);
     const lastFew = timings.slice(-5);
-    assert.ok(lastFew.every((t) => t < 250), `with the breaker open answers are immediate: ${lastFew.map(Math.round).join(",")} ms`);
+    assert.ok(
+      lastFew.every((t) => t < 250),
+      `with the breaker open answers are immediate: ${lastFew.map(Math.round).join(",")} ms`,
+    );
     // Open (2), or half-open (1) if its reset timer already fired: either way not closed.
     const metrics = await (await fetch(`http://127.0.0.1:${mesh.vc.httpPort}/metrics`)).text();
     assert.match(metrics, /circuit_breaker_state\{[^}]*breaker="project\.default"[^}]*\} [12]/);
-    assert.equal((await mesh.api.post(owner, `/api/v1/experiments/${bound}/versions`, { config: validConfig() })).status, 503);
+    assert.equal(
+      (await mesh.api.post(owner, `/api/v1/experiments/${bound}/versions`, { config: validConfig() })).status,
+      503,
+    );
 
     // Experiments outside projects do not need the project service.
     assert.equal((await mesh.api.get(owner, `/api/v1/experiments/${free}`)).status, 200);
-    assert.equal((await mesh.api.post(owner, `/api/v1/experiments/${free}/versions`, { config: validConfig() })).status, 201);
+    assert.equal(
+      (await mesh.api.post(owner, `/api/v1/experiments/${free}/versions`, { config: validConfig() })).status,
+      201,
+    );
 
     const ready = await fetch(`http://127.0.0.1:${mesh.vc.httpPort}/ready`);
     const body = (await ready.json()) as { components: { name: string; status: string }[] };
@@ -55,6 +67,9 @@ describe("project service down", () => {
       if (status !== 200) await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(status, 200, "recovered without a restart of version-control");
-    assert.equal((await mesh.api.post(owner, `/api/v1/experiments/${bound}/versions`, { config: validConfig() })).status, 201);
+    assert.equal(
+      (await mesh.api.post(owner, `/api/v1/experiments/${bound}/versions`, { config: validConfig() })).status,
+      201,
+    );
   });
 });

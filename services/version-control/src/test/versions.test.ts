@@ -19,7 +19,8 @@ describe("versions", () => {
   let mesh: Mesh;
   const alice = makeUser("alice");
   const create = async () => String((await mesh.api.post(alice, "/api/v1/experiments", { name: "v" })).body.id);
-  const post = (id: string, body: unknown) => mesh.api.post<Version & Record<string, unknown>>(alice, `/api/v1/experiments/${id}/versions`, body);
+  const post = (id: string, body: unknown) =>
+    mesh.api.post<Version & Record<string, unknown>>(alice, `/api/v1/experiments/${id}/versions`, body);
 
   before(async () => {
     mesh = await startMesh();
@@ -45,13 +46,30 @@ describe("versions", () => {
     assert.equal(branch.body.version, 3);
     assert.equal(branch.body.parentVersion, 1);
     assert.equal((await post(id, { config: validConfig(), parentVersion: 9 })).status, 400);
-    assert.equal((await mesh.api.get<{ latestVersion: number }>(alice, `/api/v1/experiments/${id}`)).body.latestVersion, 3);
+    assert.equal(
+      (await mesh.api.get<{ latestVersion: number }>(alice, `/api/v1/experiments/${id}`)).body.latestVersion,
+      3,
+    );
   });
 
   it("when the same config is sent with keys in another order, then the configHash is the same (RFC 8785)", async () => {
     const id = await create();
-    const a = await post(id, { config: { model: "m", promptTemplate: "{{code}}", temperature: 1, staticRules: { include: ["a"], exclude: ["b"] } } });
-    const b = await post(id, { config: { staticRules: { exclude: ["b"], include: ["a"] }, temperature: 1.0, promptTemplate: "{{code}}", model: "m" } });
+    const a = await post(id, {
+      config: {
+        model: "m",
+        promptTemplate: "{{code}}",
+        temperature: 1,
+        staticRules: { include: ["a"], exclude: ["b"] },
+      },
+    });
+    const b = await post(id, {
+      config: {
+        staticRules: { exclude: ["b"], include: ["a"] },
+        temperature: 1.0,
+        promptTemplate: "{{code}}",
+        model: "m",
+      },
+    });
     assert.equal(a.body.configHash, b.body.configHash);
     const c = await post(id, { config: { model: "m", promptTemplate: "{{code}}", temperature: 0.9 } });
     assert.notEqual(a.body.configHash, c.body.configHash);
@@ -72,28 +90,53 @@ describe("versions", () => {
     for (const [config, path] of cases) {
       const res = await post(id, { config });
       assert.equal(res.status, 400, JSON.stringify(config));
-      assert.ok((res.body.errors as unknown as { path: string }[]).some((e) => e.path === path), `${JSON.stringify(res.body.errors)} has ${path}`);
+      assert.ok(
+        (res.body.errors as unknown as { path: string }[]).some((e) => e.path === path),
+        `${JSON.stringify(res.body.errors)} has ${path}`,
+      );
     }
     assert.equal((await post(id, {})).status, 400);
-    assert.equal((await mesh.api.get<{ latestVersion: number }>(alice, `/api/v1/experiments/${id}`)).body.latestVersion, 0, "nothing was written");
+    assert.equal(
+      (await mesh.api.get<{ latestVersion: number }>(alice, `/api/v1/experiments/${id}`)).body.latestVersion,
+      0,
+      "nothing was written",
+    );
   });
 
   it("when versions are read, then list and one match what was created, and nothing can change them", async () => {
     const id = await create();
     for (let i = 0; i < 5; i++) await post(id, { config: validConfig({ temperature: i / 10 }) });
-    const list = await mesh.api.get<{ items: Version[]; nextCursor: string | null }>(alice, `/api/v1/experiments/${id}/versions?limit=3`);
-    assert.deepEqual(list.body.items.map((v) => v.version), [1, 2, 3]);
-    const rest = await mesh.api.get<{ items: Version[]; nextCursor: string | null }>(alice, `/api/v1/experiments/${id}/versions?limit=3&cursor=${list.body.nextCursor}`);
-    assert.deepEqual(rest.body.items.map((v) => v.version), [4, 5]);
+    const list = await mesh.api.get<{ items: Version[]; nextCursor: string | null }>(
+      alice,
+      `/api/v1/experiments/${id}/versions?limit=3`,
+    );
+    assert.deepEqual(
+      list.body.items.map((v) => v.version),
+      [1, 2, 3],
+    );
+    const rest = await mesh.api.get<{ items: Version[]; nextCursor: string | null }>(
+      alice,
+      `/api/v1/experiments/${id}/versions?limit=3&cursor=${list.body.nextCursor}`,
+    );
+    assert.deepEqual(
+      rest.body.items.map((v) => v.version),
+      [4, 5],
+    );
     assert.equal(rest.body.nextCursor, null);
     const one = await mesh.api.get<Version>(alice, `/api/v1/experiments/${id}/versions/4`);
     assert.equal(one.body.config.temperature, 0.3);
     assert.equal((await mesh.api.get(alice, `/api/v1/experiments/${id}/versions/6`)).status, 404);
     assert.equal((await mesh.api.get(alice, `/api/v1/experiments/${id}/versions/zero`)).status, 400);
     // Immutable: there is no route that changes or deletes a version.
-    assert.equal((await mesh.api.put(alice, `/api/v1/experiments/${id}/versions/4`, { config: validConfig() })).status, 404);
+    assert.equal(
+      (await mesh.api.put(alice, `/api/v1/experiments/${id}/versions/4`, { config: validConfig() })).status,
+      404,
+    );
     assert.equal((await mesh.api.delete(alice, `/api/v1/experiments/${id}/versions/4`)).status, 404);
-    assert.equal((await mesh.api.get<Version>(alice, `/api/v1/experiments/${id}/versions/4`)).body.configHash, one.body.configHash);
+    assert.equal(
+      (await mesh.api.get<Version>(alice, `/api/v1/experiments/${id}/versions/4`)).body.configHash,
+      one.body.configHash,
+    );
   });
 
   it("when two versions are diffed, then add/remove/replace changes with JSON pointers come back", async () => {
@@ -118,12 +161,23 @@ describe("versions", () => {
   it("when 20 writers create versions at once, then they get exactly 1..20", async () => {
     const id = await create();
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => post(id, { config: validConfig({ temperature: i / 20 }), message: `w${i}` })),
+      Array.from({ length: 20 }, (_, i) =>
+        post(id, { config: validConfig({ temperature: i / 20 }), message: `w${i}` }),
+      ),
     );
-    assert.deepEqual(results.map((r) => r.status), Array(20).fill(201));
-    assert.deepEqual(results.map((r) => r.body.version).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 1));
+    assert.deepEqual(
+      results.map((r) => r.status),
+      Array(20).fill(201),
+    );
+    assert.deepEqual(
+      results.map((r) => r.body.version).sort((a, b) => a - b),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
     const list = await mesh.api.get<{ items: Version[] }>(alice, `/api/v1/experiments/${id}/versions?limit=100`);
-    assert.deepEqual(list.body.items.map((v) => v.version), Array.from({ length: 20 }, (_, i) => i + 1));
+    assert.deepEqual(
+      list.body.items.map((v) => v.version),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
     // Each stored version is the one its writer sent.
     for (const r of results) assert.equal(list.body.items[r.body.version - 1]!.message, r.body.message);
   });
