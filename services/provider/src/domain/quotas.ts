@@ -117,7 +117,7 @@ export function quotaService(deps: {
         const [tok, usd, rpm] = await Promise.all([
           counters.read(tokensKey(q, now)),
           counters.read(usdKey(q, now)),
-          limiter.count(rpmKey(q)),
+          q.requestsPerMinute === null ? Promise.resolve(0) : limiter.count(rpmKey(q), q.requestsPerMinute),
         ]);
         return {
           requestsThisMinute: rpm,

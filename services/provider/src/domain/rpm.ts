@@ -1,43 +1,29 @@
-import { randomUUID } from "node:crypto";
-import type { Redis } from "@crm/kit";
+import { createSlidingWindowLimiter, type Redis } from "@crm/kit";
 
 /**
- * Requests-per-minute counting: a sliding window over a sorted set of call timestamps, checked
- * and recorded in one Lua script so that concurrent callers cannot both take the last slot.
+ * Requests-per-minute counting for quotas: the kit's sliding-window limiter (the same one the
+ * gateway uses: exact sliding log in one Lua script, atomic across replicas), failing CLOSED
+ * here — an unreadable counter refuses the call (503) instead of letting it through.
  */
 export interface RequestLimiter {
   /** Counts one request unless `limit` are already in the window. */
   hit(key: string, limit: number): Promise<{ allowed: boolean; count: number; retryAfterMs: number }>;
   /** Requests in the current window. */
-  count(key: string): Promise<number>;
+  count(key: string, limit: number): Promise<number>;
 }
 
-const HIT = `
-local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local limit = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local count = redis.call('ZCARD', KEYS[1])
-if count >= limit then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  local retry = window
-  if oldest[2] then retry = tonumber(oldest[2]) + window - now end
-  return {0, count, retry}
-end
-redis.call('ZADD', KEYS[1], now, ARGV[4])
-redis.call('PEXPIRE', KEYS[1], window)
-return {1, count + 1, 0}
-`;
-
 export function slidingWindowLimiter(redis: Redis, windowMs = 60_000): RequestLimiter {
+  const limiter = createSlidingWindowLimiter({ redis, windowMs, limit: 1, prefix: "quota-rpm:", failOpen: false, operationTimeoutMs: 1000 });
   return {
     async hit(key, limit) {
-      const now = Date.now();
-      const [allowed, count, retry] = (await redis.eval(HIT, 1, key, now, windowMs, limit, `${now}-${randomUUID()}`)) as number[];
-      return { allowed: allowed === 1, count: Number(count), retryAfterMs: Math.max(1, Number(retry)) };
+      if (limit <= 0) return { allowed: false, count: 0, retryAfterMs: windowMs };
+      const d = await limiter.consume(key, 1, limit);
+      return { allowed: d.allowed, count: limit - d.remaining, retryAfterMs: Math.max(1, d.retryAfterMs) };
     },
-    async count(key) {
-      return redis.zcount(key, Date.now() - windowMs, "+inf");
+    async count(key, limit) {
+      if (limit <= 0) return 0;
+      const d = await limiter.peek(key, limit);
+      return limit - d.remaining;
     },
   };
 }
