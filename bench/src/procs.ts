@@ -25,9 +25,10 @@ export async function startServer(
   name: string,
   env: Record<string, string>,
   timeoutMs = 60_000,
+  nodeArgs: string[] = [],
 ): Promise<ProcessHandle & { port: number }> {
   const handle = await startProcess({
-    args: [entry],
+    args: [...nodeArgs, entry],
     env: { PATH: process.env.PATH, ...env },
     parts: [name],
     timeoutMs,
@@ -96,4 +97,26 @@ export async function waitFor(
     await sleep(intervalMs);
   }
   throw new Error(`${url} not ready after ${timeoutMs} ms (${last})`);
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat; 0 when gone. */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields after the command: state(0) ppid(1) … utime(11) stime(12), in clock ticks (USER_HZ = 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** Processes whose command line matches (e.g. the local redis-server). */
+export function pidsByName(pattern: RegExp): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    if (pattern.test(processName(Number(entry)))) out.push(Number(entry));
+  }
+  return out;
 }

@@ -30,6 +30,8 @@ export interface Rig {
   /** A valid x-mesh-identity for calling the upstream directly (what the gateway would forward). */
   identity: string;
   startUpstream(ports?: { http: number; grpc: number }): Promise<Server>;
+  /** Another gateway process on the same upstream and auth, with env overrides (diagnostic rows). */
+  startGateway?(extra?: Record<string, string>): Promise<Server>;
   stop(): Promise<void>;
 }
 
@@ -82,17 +84,29 @@ export async function startRig(log: (m: string) => void, withGateway = true): Pr
     stops.push(() => rig.auth!.stop("SIGTERM", 5000));
     const authPorts = rig.auth.ports.get("auth")!;
     log(`auth on :${authPorts.http}`);
-    rig.gateway = await startServer(gateway.main, "gateway", {
-      ...env,
-      ...rateLimitOverrides(gateway.module),
-      GATEWAY_PORT: "0",
-      AUTH_URL: `http://127.0.0.1:${authPorts.http}`,
-      AUTH_GRPC_ADDR: `127.0.0.1:${authPorts.grpc}`,
-      PROJECT_URL: `http://127.0.0.1:${rig.upstream.port}`,
-      // Only the fail-fast section's frozen-upstream case waits this long; the default is 30 s.
-      UPSTREAM_TIMEOUT_MS: "2000",
-    });
-    stops.push(() => rig.gateway!.stop("SIGTERM", 5000));
+    rig.startGateway = async (extra = {}) => {
+      const g = await startServer(
+        gateway.main,
+        "gateway",
+        {
+          ...env,
+          ...rateLimitOverrides(gateway.module),
+          GATEWAY_PORT: "0",
+          AUTH_URL: `http://127.0.0.1:${authPorts.http}`,
+          AUTH_GRPC_ADDR: `127.0.0.1:${authPorts.grpc}`,
+          PROJECT_URL: `http://127.0.0.1:${rig.upstream.port}`,
+          // Only the fail-fast section's frozen-upstream case waits this long; the default is 30 s.
+          UPSTREAM_TIMEOUT_MS: "2000",
+          ...extra,
+        },
+        60_000,
+        // Profiling hook, e.g. BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+        process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? [],
+      );
+      stops.push(() => g.stop("SIGTERM", 5000));
+      return g;
+    };
+    rig.gateway = await rig.startGateway();
     log(`gateway on :${rig.gateway.port}`);
     const res = await fetch(`http://127.0.0.1:${rig.gateway.port}/api/v1/auth/login`, {
       method: "POST",
