@@ -189,6 +189,7 @@ export async function attemptTarget(cand: Candidate, ctx: AttemptContext, deps: 
         await provider.release(reservationId).catch(() => undefined);
         throw err;
       }
+      if (err.kind === "cancelled") break; // the caller went away: nothing more to try
       if (!err.retryable) {
         await provider.release(reservationId).catch(() => undefined);
         const status = err.status === 413 || err.status === 422 ? err.status : 400;

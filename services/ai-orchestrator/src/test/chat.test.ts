@@ -123,6 +123,16 @@ describe("OpenAI-compatible chat completions", () => {
     assert.equal(res.body.openapi, "3.1.0");
     assert.ok(res.body.paths["/api/v1/ai/chat/completions"].post);
     assert.ok(res.body.paths["/api/v1/ai/routes/{alias}"].put);
+    const { Validator } = await import("@seriousme/openapi-schema-validator");
+    const result = await new Validator().validate(res.body);
+    assert.equal(result.valid, true, JSON.stringify(result.errors));
+  });
+
+  test("when readiness is asked, then Postgres, Redis and the provider service are checked", async () => {
+    const res = await fetch(`${m.url}/ready`);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { components: { name: string; status: string }[] };
+    assert.deepEqual(body.components.map((c) => `${c.name}:${c.status}`).sort(), ["postgres:up", "provider:up", "redis:up"]);
   });
 
   test("provider keys never appear in a log line or a response", () => {

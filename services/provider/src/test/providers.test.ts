@@ -115,8 +115,30 @@ describe("providers", () => {
     assert.equal(result.valid, true, JSON.stringify(result.errors));
   });
 
+  test("when readiness is asked, then Postgres and Redis are checked", async () => {
+    const res = await h.http("GET", "/ready");
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.components.map((c: { name: string; status: string }) => `${c.name}:${c.status}`).sort(), ["postgres:up", "redis:up"]);
+  });
+
   test("the provider key never appears in a log line or a response", () => {
     assert.ok(h.logs.length > 0);
     for (const line of [...h.logs, ...h.responses]) assert.ok(!line.includes("VERYSECRET"), line);
+  });
+});
+
+describe("MIGRATE_ON_START", () => {
+  test("when the database is empty and MIGRATE_ON_START is set, then the part migrates before serving", async () => {
+    const { createTestDatabase } = await import("@crm/db/testing");
+    const empty = await createTestDatabase({ migrate: false });
+    const h = await startProvider({ DATABASE_URL: empty.url, MIGRATE_ON_START: "true" });
+    try {
+      const res = await h.http("GET", "/api/v1/providers", { as: MEMBER });
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual(res.body.items.map((p: { name: string }) => p.name), ["local"], "the built-in local provider is seeded");
+    } finally {
+      await h.close();
+      await empty.drop();
+    }
   });
 });
