@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import os from "node:os";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -33,6 +34,31 @@ async function localSecrets(dataDir: string): Promise<Record<string, string>> {
   };
   await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
+}
+
+/**
+ * Embedded PostgreSQL keeps its data in <dataDir>/postgres. Run as root, the server runs as the
+ * `postgres` user, which cannot enter a checkout under a private home (e.g. /root): then the
+ * data goes to a per-checkout folder under the system temp dir instead, with a warning.
+ */
+async function startLocalPostgres(dataDir: string, port: number, log: Logger) {
+  const options = { port, log: log.child({ component: "embedded-postgres" }) };
+  try {
+    return await startEmbeddedPostgres({ ...options, dataDir: path.join(dataDir, "postgres") });
+  } catch (err) {
+    if (!/cannot enter/.test((err as Error).message)) throw err;
+    const fallback = path.join(
+      os.tmpdir(),
+      `codereview-mesh-${createHash("sha256").update(dataDir).digest("hex").slice(0, 12)}`,
+      "postgres",
+    );
+    log.warn(
+      { dataDir: fallback },
+      "the data directory is not reachable by the postgres user; keeping PostgreSQL data in the temp dir",
+    );
+    await mkdir(path.dirname(fallback), { recursive: true, mode: 0o755 });
+    return startEmbeddedPostgres({ ...options, dataDir: fallback });
+  }
 }
 
 function onPath(binary: string): boolean {
@@ -86,11 +112,7 @@ export async function prepareEnvironment(opts: PrepareOptions): Promise<Prepared
   for (const [k, v] of Object.entries(await localSecrets(opts.dataDir))) env[k] ??= v;
 
   if (!env.DATABASE_URL) {
-    const pg = await startEmbeddedPostgres({
-      dataDir: path.join(opts.dataDir, "postgres"),
-      port: Number(env.EMBEDDED_POSTGRES_PORT ?? 54329),
-      log: log.child({ component: "embedded-postgres" }),
-    });
+    const pg = await startLocalPostgres(opts.dataDir, Number(env.EMBEDDED_POSTGRES_PORT ?? 54329), log);
     stops.push(() => pg.stop());
     env.DATABASE_URL = withDatabase(pg.url, "codereview");
     log.info({ port: Number(env.EMBEDDED_POSTGRES_PORT ?? 54329) }, "embedded PostgreSQL started");

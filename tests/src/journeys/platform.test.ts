@@ -17,7 +17,7 @@ describe("npm start (all-in-one platform)", () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), "crm-platform-"));
     const env: Record<string, string> = {
       HOME: os.homedir(),
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: "info",
       EMBEDDED_POSTGRES_PORT: String(await freePort()),
       LOCAL_REDIS_PORT: String(await freePort()),
     };

@@ -113,7 +113,8 @@ export function createGrpcServer(opts: GrpcServerOptions): GrpcServerHandle {
             }
           }).then(
             () => call.end(),
-            (err: grpc.ServiceError) => call.destroy(err),
+            // emit("error") sends the status to the caller; destroy(err) would leave it waiting out its deadline.
+            (err: grpc.ServiceError) => call.emit("error", err),
           );
         };
       } else {
