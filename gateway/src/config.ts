@@ -40,7 +40,7 @@ export const config = {
     1000,
   ),
   JWKS_REFETCH_COOLDOWN_MS: env.int(
-    30_000,
+    5000,
     "Minimum time between JWKS refetches caused by tokens with an unknown kid",
     0,
   ),
