@@ -1,7 +1,7 @@
 import { env, redisConfig } from "@crm/kit";
 import { z } from "zod";
 
-const optionalUrl = (doc: string) => env.url(doc).optional();
+const optionalUrl = (doc: string) => z.url().optional().describe(doc);
 
 /** Every env key the gateway reads (the common ones are added by definePart). */
 export const config = {

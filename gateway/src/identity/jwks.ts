@@ -30,6 +30,7 @@ export class JwksStore {
   private lastAttempt = 0;
   private pending: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private failing = false;
   private readonly algorithms: Set<string>;
 
   constructor(private readonly opts: JwksStoreOptions) {
@@ -82,9 +83,14 @@ export class JwksStore {
       const added = [...next.keys()].filter((kid) => !this.keys.has(kid));
       this.keys = next;
       this.loadedAt = Date.now();
-      if (added.length) this.opts.logger.info({ kids: added, keys: next.size }, "JWKS loaded");
+      if (added.length || this.failing) this.opts.logger.info({ kids: added, keys: next.size }, "JWKS loaded");
+      this.failing = false;
     } catch (err) {
-      this.opts.logger.warn({ err: { message: (err as Error).message }, url: this.opts.url }, "JWKS fetch failed");
+      // Warn when it starts failing; repeats (readiness probes, refreshes) go to debug.
+      const line = { err: { message: (err as Error).message }, url: this.opts.url, keysKept: this.keys.size };
+      if (this.failing) this.opts.logger.debug(line, "JWKS fetch failed");
+      else this.opts.logger.warn(line, "JWKS fetch failed");
+      this.failing = true;
       throw err;
     }
   }

@@ -93,17 +93,15 @@ describe("gateway edge behaviour", () => {
     const gw = await start({ BREAKER_VOLUME_THRESHOLD: "3", BREAKER_RESET_MS: "60000" });
     try {
       project.handlers.set("/api/v1/projects/own-503", (_req, res) => {
-        res
-          .writeHead(503, { "content-type": "application/problem+json" })
-          .end(
-            JSON.stringify({
-              type: "x",
-              title: "Service Unavailable",
-              status: 503,
-              detail: "db down",
-              dependency: "postgres",
-            }),
-          );
+        res.writeHead(503, { "content-type": "application/problem+json" }).end(
+          JSON.stringify({
+            type: "x",
+            title: "Service Unavailable",
+            status: 503,
+            detail: "db down",
+            dependency: "postgres",
+          }),
+        );
       });
       for (let i = 0; i < 6; i++) {
         const r = await fetch(`${gw.base}/api/v1/projects/own-503`);
