@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { medianBy, type BenchContext } from "../context.js";
-import { serverEntry } from "../procs.js";
+import { cpuMs, serverEntry } from "../procs.js";
 import type { Rig } from "../rig.js";
 import { fmt, type Table } from "../table.js";
 
@@ -12,6 +12,10 @@ export interface GrpcRun {
   cps: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU the driver process spent per call (µs): what the client side costs. */
+  clientCpuUsPerCall: number;
+  /** CPU the kit server process spent per call (µs). */
+  serverCpuUsPerCall: number;
 }
 
 export interface GrpcResult {
@@ -25,7 +29,9 @@ export interface GrpcResult {
   pass: boolean;
 }
 
+/** One driver process; the server's CPU is read when the driver starts and stops measuring. */
 function drive(ctx: BenchContext, rig: Rig, mode: "kit" | "bare"): Promise<GrpcRun> {
+  const serverPid = rig.upstream.child.pid!;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [serverEntry("grpc-load")], {
       env: {
@@ -42,12 +48,19 @@ function drive(ctx: BenchContext, rig: Rig, mode: "kit" | "bare"): Promise<GrpcR
     });
     let out = "";
     let err = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    let serverCpu = { start: NaN, end: NaN };
+    child.stdout.on("data", (c: Buffer) => {
+      const text = c.toString();
+      if (text.includes("measuring\n")) serverCpu = { ...serverCpu, start: cpuMs(serverPid) };
+      if (text.includes("measured\n")) serverCpu = { ...serverCpu, end: cpuMs(serverPid) };
+      out += text;
+    });
     child.stderr.on("data", (c: Buffer) => (err += c.toString()));
     child.once("exit", (code) => {
       try {
         if (code !== 0) throw new Error(`exit ${code}`);
-        resolve(JSON.parse(out.trim().split("\n").pop()!) as GrpcRun);
+        const run = JSON.parse(out.trim().split("\n").pop()!) as Omit<GrpcRun, "serverCpuUsPerCall">;
+        resolve({ ...run, serverCpuUsPerCall: ((serverCpu.end - serverCpu.start) * 1000) / run.calls });
       } catch (e) {
         reject(new Error(`gRPC driver (${mode}) failed: ${(e as Error).message}\n${err}${out}`));
       }
@@ -65,7 +78,7 @@ export async function runGrpc(ctx: BenchContext, rig: Rig): Promise<GrpcResult> 
       const r = await drive(ctx, rig, mode);
       (mode === "kit" ? kit : bare).push(r);
       ctx.log(
-        `round ${round + 1}/${ctx.rounds} gRPC ${mode}: ${fmt.int(r.cps)} calls/s, p50 ${fmt.ms(r.p50Ms)} ms, p99 ${fmt.ms(r.p99Ms)} ms${r.errors ? `, ${r.errors} errors` : ""}`,
+        `round ${round + 1}/${ctx.rounds} gRPC ${mode}: ${fmt.int(r.cps)} calls/s, p50 ${fmt.ms(r.p50Ms)} ms, p99 ${fmt.ms(r.p99Ms)} ms, CPU/call client ${fmt.int(r.clientCpuUsPerCall)} µs, server ${fmt.int(r.serverCpuUsPerCall)} µs${r.errors ? `, ${r.errors} errors` : ""}`,
       );
     }
   }
@@ -86,25 +99,19 @@ export async function runGrpc(ctx: BenchContext, rig: Rig): Promise<GrpcResult> 
 export function grpcTable(r: GrpcResult, measureSec: number): Table {
   return {
     title: `2. gRPC unary Echo to a kit server, ${r.concurrency} concurrent calls, ${measureSec} s, median round`,
-    columns: ["client", "calls/s", "p50 ms", "p99 ms", "errors"],
-    rows: [
-      [
-        "bare grpc-js (identity metadata only)",
-        fmt.int(r.bare.cps),
-        fmt.ms(r.bare.p50Ms),
-        fmt.ms(r.bare.p99Ms),
-        r.bare.errors,
-      ],
-      [
-        "kit client (breaker, deadline, request id, identity)",
-        fmt.int(r.kit.cps),
-        fmt.ms(r.kit.p50Ms),
-        fmt.ms(r.kit.p99Ms),
-        r.kit.errors,
-      ],
-    ],
+    columns: ["client", "calls/s", "p50 ms", "p99 ms", "client CPU µs/call", "server CPU µs/call", "errors"],
+    rows: (["bare", "kit"] as const).map((k) => [
+      k === "bare" ? "bare grpc-js (identity metadata only)" : "kit client (breaker, deadline, request id, identity)",
+      fmt.int(r[k].cps),
+      fmt.ms(r[k].p50Ms),
+      fmt.ms(r[k].p99Ms),
+      fmt.int(r[k].clientCpuUsPerCall),
+      fmt.int(r[k].serverCpuUsPerCall),
+      r[k].errors,
+    ]),
     notes: [
       `kit overhead: ${fmt.pct(r.overheadPct)} calls/s lost (target ≤ ${r.target.overheadPctMax}%): ${r.pass ? "met" : "MISSED"}`,
+      `client CPU per call: kit ${fmt.ratio(r.kit.clientCpuUsPerCall / r.bare.clientCpuUsPerCall)} bare's`,
     ],
   };
 }

@@ -106,9 +106,13 @@ async function loop() {
 const loops = Array.from({ length: concurrency }, loop);
 await new Promise((r) => setTimeout(r, warmupMs));
 measuring = true;
+process.stdout.write("measuring\n");
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 await new Promise((r) => setTimeout(r, durationMs));
 measuring = false;
+const cpu = process.cpuUsage(cpuBefore);
+process.stdout.write("measured\n");
 const elapsed = (performance.now() - started) / 1000;
 stop = true;
 await Promise.all(loops);
@@ -116,6 +120,6 @@ close();
 latencies.sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
 process.stdout.write(
-  `${JSON.stringify({ mode, calls, errors, durationSec: elapsed, cps: calls / elapsed, p50Ms: pct(50), p99Ms: pct(99) })}\n`,
+  `${JSON.stringify({ mode, calls, errors, durationSec: elapsed, cps: calls / elapsed, p50Ms: pct(50), p99Ms: pct(99), clientCpuUsPerCall: (cpu.user + cpu.system) / calls })}\n`,
 );
 process.exit(0);
