@@ -49,7 +49,17 @@ const EXPOSED = [
 const ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
 
 /** Hop-by-hop headers and credentials that stop at the edge (services trust x-mesh-identity only). */
-const STRIPPED = ["connection", "keep-alive", "proxy-connection", "upgrade", "te", "authorization", "x-api-key"];
+const STRIPPED = [
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "upgrade",
+  "te",
+  // The gateway's server has already answered 100-continue to the client.
+  "expect",
+  "authorization",
+  "x-api-key",
+];
 
 /**
  * Routes where bad credentials fall back to anonymous instead of 401: a client whose access token

@@ -89,6 +89,10 @@ export class Upstream {
         // Hop-by-hop headers of the upstream connection are not the client's business.
         delete proxyRes.headers["keep-alive"];
         proxyRes.headers.connection = ex?.clientConnection ?? "keep-alive";
+        // Keep the gateway's `Vary: Origin` (CORS) next to whatever the upstream varies on.
+        const vary = res.getHeader("vary");
+        if (vary !== undefined && proxyRes.headers.vary)
+          proxyRes.headers.vary = `${proxyRes.headers.vary}, ${String(vary)}`;
         // Streams (SSE) whose client went away must not keep the upstream busy.
         res.once("close", () => {
           if (!res.writableEnded) proxyRes.destroy();

@@ -331,11 +331,12 @@ describe("gateway", () => {
     // The archive upload has its own, larger limit.
     const archive = await rawRequest(`${gw.base}/api/v1/projects/p1/archive`, {
       method: "POST",
-      headers: { "content-type": "application/gzip" },
+      headers: { "content-type": "application/gzip", expect: "100-continue" },
       body: Buffer.alloc(3000, 1),
     });
     assert.equal(archive.status, 200);
     assert.equal(JSON.parse(archive.body).bodyBytes, 3000);
+    assert.equal(JSON.parse(archive.body).headers.expect, undefined, "100-continue is answered at the edge");
     const tooBigArchive = await rawRequest(`${gw.base}/api/v1/projects/p1/archive`, {
       method: "POST",
       headers: { "content-type": "application/gzip" },
