@@ -6,8 +6,12 @@ export class Lifecycle {
   private inflight = 0;
   private idleWaiters: (() => void)[] = [];
 
+  /** When the last request or call started (epoch ms). */
+  lastStarted = 0;
+
   enter(): void {
     this.inflight++;
+    this.lastStarted = Date.now();
   }
 
   leave(): void {
@@ -17,6 +21,22 @@ export class Lifecycle {
 
   get active(): number {
     return this.inflight;
+  }
+
+  /**
+   * Resolves true once nothing is in flight and nothing new started for `quietMs` (requests may
+   * still arrive on open keep-alive connections right after the listener closed); false when the
+   * timeout came first.
+   */
+  async settled(timeoutMs: number, quietMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!(await this.drained(Math.max(0, deadline - Date.now())))) return false;
+      const wait = this.lastStarted + quietMs - Date.now();
+      if (wait <= 0) return true;
+      if (Date.now() + wait > deadline) return this.inflight === 0;
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 
   /** Resolves true when nothing is in flight, false when the timeout came first. */

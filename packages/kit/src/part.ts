@@ -1,4 +1,5 @@
 import type http from "node:http";
+import net from "node:net";
 import type { Express } from "express";
 import type { z } from "zod";
 import { commonConfig, ConfigError, loadConfig, type ConfigShape } from "./config.js";
@@ -55,6 +56,9 @@ export function definePart<S extends ConfigShape>(part: {
   return { ...part, config: { ...commonConfig, ...part.config } };
 }
 
+/** How long no new request may start on open connections before they are closed at shutdown. */
+const QUIET_MS = 200;
+
 export interface RunningPart {
   name: string;
   httpPort: number;
@@ -104,7 +108,12 @@ export async function startPart<S extends ConfigShape>(
   };
   const instance = await part.create(config, kit);
   const host = options.host ?? env.BIND_HOST ?? "127.0.0.1";
-  const server = createHttpServer(instance.app);
+  // While shutting down, every response asks its client to drop the connection, so keep-alive
+  // peers (the gateway's agent, load balancers) stop reusing it before we close it.
+  const server = createHttpServer((req, res) => {
+    if (lifecycle.shuttingDown) res.setHeader("connection", "close");
+    instance.app(req, res);
+  });
   const httpPort = await listenHttp(server, host, Number((config as Record<string, unknown>)[part.httpPortKey] ?? 0));
   const grpcPort =
     instance.grpc && part.grpcPortKey
@@ -121,11 +130,13 @@ export async function startPart<S extends ConfigShape>(
       logger.info({ inflight: lifecycle.active }, "shutting down");
       if (config.SHUTDOWN_DELAY_MS > 0) await new Promise((r) => setTimeout(r, config.SHUTDOWN_DELAY_MS));
       await instance.drain?.();
-      const closed = new Promise<void>((r) => server.close(() => r()));
-      server.closeIdleConnections();
+      // Stop accepting connections but keep the open ones: http.Server#close would also drop
+      // "idle" keep-alive sockets whose next request is already on the wire (ECONNRESET for a
+      // request the client sent before we stopped). Those requests are served, then we close.
+      const closed = new Promise<void>((r) => net.Server.prototype.close.call(server, () => r()));
       const grpcClosed = instance.grpc?.shutdown(Math.max(0, deadline - Date.now()));
-      const drained = await lifecycle.drained(Math.max(0, deadline - Date.now()));
-      if (!drained) logger.warn({ inflight: lifecycle.active }, "shutdown timeout: closing remaining connections");
+      const settled = await lifecycle.settled(Math.max(0, deadline - Date.now()), QUIET_MS);
+      if (!settled) logger.warn({ inflight: lifecycle.active }, "shutdown timeout: closing remaining connections");
       server.closeAllConnections();
       await Promise.all([closed, grpcClosed]);
       await instance.close();

@@ -21,7 +21,7 @@ describe("faults: PostgreSQL and Redis", () => {
     const mesh: Mesh = await startMesh({
       parts: ["auth", "project", "gateway"],
       serverUrl: pg.url,
-      env: { RATE_LIMIT_PER_MINUTE: "1000000" },
+      env: { RATE_LIMIT_USER: "1000000", RATE_LIMIT_ANONYMOUS: "1000000" },
     });
     cleanups.push(() => mesh.stop());
     const user = await newUser(mesh.url);
@@ -61,7 +61,7 @@ describe("faults: PostgreSQL and Redis", () => {
     cleanups.push(() => redis.stop());
     const mesh = await startMesh({
       parts: ["auth", "gateway"],
-      env: { REDIS_URL: redis.url, RATE_LIMIT_PER_MINUTE: "1000000" },
+      env: { REDIS_URL: redis.url, RATE_LIMIT_USER: "1000000", RATE_LIMIT_ANONYMOUS: "1000000" },
     });
     cleanups.push(() => mesh.stop());
     const user = await newUser(mesh.url);

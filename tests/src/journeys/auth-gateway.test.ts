@@ -10,7 +10,10 @@ describe("gateway + auth journey", () => {
   let mesh: Mesh;
 
   before(async () => {
-    mesh = await startMesh({ parts: ["auth", "gateway"], env: { RATE_LIMIT_PER_MINUTE: "100000" } });
+    mesh = await startMesh({
+      parts: ["auth", "gateway"],
+      env: { RATE_LIMIT_USER: "1000000", RATE_LIMIT_ANONYMOUS: "1000000" },
+    });
   });
   after(async () => mesh?.stop());
 

@@ -15,7 +15,9 @@ describe("security: the edge", () => {
   let member: Awaited<ReturnType<typeof newUser>>;
 
   before(async () => {
-    mesh = await startMesh({ env: { RATE_LIMIT_PER_MINUTE: "1000000", CORS_ORIGINS: "https://app.example.com" } });
+    mesh = await startMesh({
+      env: { RATE_LIMIT_USER: "1000000", RATE_LIMIT_ANONYMOUS: "1000000", CORS_ORIGINS: "https://app.example.com" },
+    });
     const doc = await api(mesh.url, "GET", "/api/openapi.json");
     assert.equal(doc.status, 200);
     ops = operations(doc.body as never);
