@@ -18,7 +18,20 @@ describe("error mapping", () => {
     const pgShutdown = Object.assign(new Error("wrapped"), {
       cause: Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" }),
     });
-    for (const err of [prismaDown, pgShutdown]) {
+    const shuttingDown = Object.assign(
+      new Error("Database error. Code: `57P03`. Message: `the database system is shutting down`"),
+      {
+        code: "P2039",
+        meta: {
+          driverAdapterError: { name: "DriverAdapterError", cause: { kind: "postgres", originalCode: "57P03" } },
+        },
+      },
+    );
+    const closed = Object.assign(new Error("Server has closed the connection."), {
+      code: "P1017",
+      meta: { driverAdapterError: { cause: { kind: "ConnectionClosed" } } },
+    });
+    for (const err of [prismaDown, pgShutdown, shuttingDown, closed]) {
       const mapped = toHttpError(err);
       assert.equal(mapped.status, 503);
       assert.equal(mapped.extensions.dependency, "postgres");

@@ -127,7 +127,10 @@ const DB_CODES = new Set([
 ]);
 const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH"]);
 const DB_MESSAGES =
-  /Can't reach database|Connection terminated|Server has closed the connection|connection timeout|timeout exceeded when trying to connect/i;
+  /Can't reach database|Connection terminated|Server has closed the connection|connection timeout|timeout exceeded when trying to connect|database system is (shutting down|starting up|in recovery)|Code: `(57P0[123]|08\d\d\d)`/i;
+/** Prisma's driver-adapter error kinds that mean the connection, not the query, failed. */
+const ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
+type AdapterCause = { kind?: string; originalCode?: string };
 
 function unreachableStore(err: unknown): string | undefined {
   let socket = false;
@@ -138,6 +141,9 @@ function unreachableStore(err: unknown): string | undefined {
   ) {
     const code = typeof e.code === "string" ? e.code : undefined;
     if (code && DB_CODES.has(code)) return "postgres";
+    const adapter = (e as { meta?: { driverAdapterError?: { cause?: AdapterCause } } }).meta?.driverAdapterError?.cause;
+    if (adapter && (ADAPTER_KINDS.has(adapter.kind ?? "") || DB_CODES.has(adapter.originalCode ?? "")))
+      return "postgres";
     if (e.name === "PrismaClientInitializationError" || (typeof e.message === "string" && DB_MESSAGES.test(e.message)))
       return "postgres";
     if (code && SOCKET_CODES.has(code)) socket = true;

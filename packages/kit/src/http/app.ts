@@ -101,7 +101,10 @@ export function createHttpApp(opts: HttpAppOptions): Express {
   app.use((req, _res, next) => next(notFound(`Route ${req.method} ${req.path}`)));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const error = mapExpressError(err);
-    if (error.status >= 500) logger.error({ err: (error.cause as Error) ?? err, path: req.path }, "unhandled error");
+    // Bugs get their stack logged; a dependency being down (502-504) is already in the access line.
+    if (error.status === 500) logger.error({ err: (error.cause as Error) ?? err, path: req.path }, "unhandled error");
+    else if (error.status >= 502)
+      logger.warn({ err: { message: ((error.cause as Error) ?? err).message }, path: req.path }, "dependency failed");
     sendProblem(res, error, req.requestId ?? acceptRequestId(undefined));
   });
   return app;
