@@ -126,7 +126,7 @@ export async function waitForHttp(
   opts: { proc?: Proc; timeoutMs?: number; status?: number } = {},
 ): Promise<void> {
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-  let last = "";
+  let last: string;
   for (;;) {
     if (opts.proc && (opts.proc.child.exitCode !== null || opts.proc.child.signalCode !== null))
       throw new Error(
