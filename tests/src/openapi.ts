@@ -48,3 +48,11 @@ function fallback(name: string): string {
   if (/label|alias/i.test(name)) return "staging";
   return "00000000-0000-4000-8000-000000000000";
 }
+
+/** The ids to put into an operation's path: those registered for the longest matching prefix. */
+export function idsFor(path: string, byPrefix: Record<string, Record<string, string>>): Record<string, string> {
+  const prefix = Object.keys(byPrefix)
+    .filter((p) => path === p || path.startsWith(`${p}/`))
+    .sort((a, b) => b.length - a.length)[0];
+  return prefix ? byPrefix[prefix]! : {};
+}

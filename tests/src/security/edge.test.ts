@@ -3,7 +3,7 @@ import { createHmac, generateKeyPairSync, sign } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import { api, newUser, startMesh, type Mesh } from "../mesh.js";
-import { concretePath, operations, type Operation } from "../openapi.js";
+import { concretePath, idsFor, operations, type Operation } from "../openapi.js";
 
 /**
  * The public edge under attack: every route in the OpenAPI document without credentials and
@@ -13,6 +13,7 @@ describe("security: the edge", () => {
   let mesh: Mesh;
   let ops: Operation[];
   let member: Awaited<ReturnType<typeof newUser>>;
+  const ownIds: Record<string, Record<string, string>> = {};
 
   before(async () => {
     mesh = await startMesh({
@@ -22,6 +23,17 @@ describe("security: the edge", () => {
     assert.equal(doc.status, 200);
     ops = operations(doc.body as never);
     member = await newUser(mesh.url);
+    // Fuzz the member's own resources too, so bodies reach validation and storage, not just 404s.
+    const project = await api(mesh.url, "POST", "/api/v1/projects", {
+      token: member.accessToken,
+      body: { name: "fuzz" },
+    });
+    const experiment = await api(mesh.url, "POST", "/api/v1/experiments", {
+      token: member.accessToken,
+      body: { name: "fuzz", projectId: project.body.id },
+    });
+    ownIds["/api/v1/projects/{id}"] = { id: String(project.body.id) };
+    ownIds["/api/v1/experiments/{id}"] = { id: String(experiment.body.id), label: "staging" };
   });
   after(async () => mesh?.stop());
 
@@ -106,13 +118,13 @@ describe("security: the edge", () => {
     );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...targets), nasty, async (op, value) => {
-        const res = await api(mesh.url, op.method, concretePath(op.path), {
+        const res = await api(mesh.url, op.method, concretePath(op.path, idsFor(op.path, ownIds)), {
           token: member.accessToken,
           body: JSON.stringify(value),
         });
         return res.status < 500;
       }),
-      { numRuns: Math.max(60, targets.length * 6), seed: 4242 },
+      { numRuns: Math.max(200, targets.length * 15), seed: 4242 },
     );
     for (const [name, proc] of mesh.procs) assert.equal(proc.child.exitCode, null, `${name} still running`);
     const prototype = (Object.prototype as Record<string, unknown>).polluted;

@@ -6,6 +6,7 @@ import { HttpError, PROBLEM_CONTENT_TYPE, toHttpError, notFound, tooLarge, badRe
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from "../identity.js";
 import type { Lifecycle } from "../lifecycle.js";
 import type { Metrics } from "../metrics.js";
+import { bodyGuard } from "./body-guard.js";
 import { opsRouter, type ReadinessCheck } from "./ops.js";
 
 declare module "express-serve-static-core" {
@@ -96,6 +97,7 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     next();
   });
   app.use(express.json({ limit: opts.bodyLimit ?? "1mb" }));
+  app.use(bodyGuard);
   opts.routes(app);
 
   app.use((req, _res, next) => next(notFound(`Route ${req.method} ${req.path}`)));

@@ -121,6 +121,17 @@ describe("service kit over real HTTP and gRPC", () => {
     assert.equal(big.body.status, 413);
   });
 
+  it("refuses NUL characters and absurd nesting in JSON bodies with 400 naming the field", async () => {
+    const nul = await call(caller, "/api/echo", { method: "POST", body: JSON.stringify({ message: "a\u0000b" }) });
+    assert.equal(nul.res.status, 400);
+    assert.deepEqual(
+      (nul.body.errors as { path: string }[]).map((e) => e.path),
+      ["body.message"],
+    );
+    const deep = await call(caller, "/api/echo", { method: "POST", body: `${"[".repeat(100)}${"]".repeat(100)}` });
+    assert.equal(deep.res.status, 400);
+  });
+
   it("keeps a peer's problem status and detail across gRPC", async () => {
     const { res, body } = await call(caller, "/api/echo", {
       method: "POST",
