@@ -37,9 +37,21 @@ const SYSTEM = [
   'Report real problems only; an empty list is a valid answer: {"findings":[]}.',
 ].join(" ");
 
-/** Fills {{code}}, {{path}}, {{language}} (unknown placeholders are left as they are). */
+/**
+ * Fills {{code}}, {{path}}, {{language}} (unknown placeholders are left as they are). Code that
+ * the template does not already put inside a ``` fence gets one, so every model (and the local
+ * reviewer, which reads fenced code) can tell the code from the instructions around it.
+ */
 export function renderTemplate(template: string, values: { code: string; path: string; language: string }): string {
-  return template.replace(/\{\{\s*(code|path|language)\s*\}\}/g, (_m, name: "code" | "path" | "language") => values[name]);
+  return template.replace(
+    /\{\{\s*(code|path|language)\s*\}\}/g,
+    (_m, name: "code" | "path" | "language", offset: number, whole: string) => {
+      if (name !== "code") return values[name];
+      const fencesBefore = whole.slice(0, offset).match(/^\s*```/gm)?.length ?? 0;
+      if (fencesBefore % 2 === 1) return values.code;
+      return `\`\`\`${values.language} ${values.path}\n${values.code}\n\`\`\``;
+    },
+  );
 }
 
 const SEVERITIES = new Set(["info", "low", "medium", "high", "critical"]);
@@ -111,12 +123,18 @@ export async function reviewCode(
   signal: AbortSignal,
 ) {
   const language = input.language || input.path.split(".").pop() || "text";
-  const prompt = renderTemplate(input.config.promptTemplate || DEFAULT_TEMPLATE, { code: input.code, path: input.path, language });
+  const prompt = renderTemplate(input.config.promptTemplate || DEFAULT_TEMPLATE, {
+    code: input.code,
+    path: input.path,
+    language,
+  });
   // A template without {{code}} would review nothing: append the file.
   const user = /\{\{\s*code\s*\}\}/.test(input.config.promptTemplate || DEFAULT_TEMPLATE)
     ? prompt
     : `${prompt}\n\nPath: ${input.path}\n\`\`\`${language}\n${input.code}\n\`\`\``;
-  const rules = input.config.rules?.length ? `\nOnly report these rules or categories: ${input.config.rules.join(", ")}.` : "";
+  const rules = input.config.rules?.length
+    ? `\nOnly report these rules or categories: ${input.config.rules.join(", ")}.`
+    : "";
   const messages: ChatMessage[] = [
     { role: "system", content: SYSTEM + rules },
     { role: "user", content: user },
@@ -139,7 +157,11 @@ export async function reviewCode(
     findings: findings ?? [],
     unparsed: findings === undefined,
     raw: findings === undefined ? content.slice(0, 10_000) : "",
-    usage: { inputTokens: usage?.prompt_tokens ?? 0, outputTokens: usage?.completion_tokens ?? 0, costUsd: completion.costUsd },
+    usage: {
+      inputTokens: usage?.prompt_tokens ?? 0,
+      outputTokens: usage?.completion_tokens ?? 0,
+      costUsd: completion.costUsd,
+    },
     provider: completion.meta.provider,
     model: completion.meta.model,
     cacheHit: completion.meta.cache === "hit",
