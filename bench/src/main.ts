@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { BenchContext } from "./context.js";
@@ -128,6 +129,7 @@ const report = {
   loadGenerator: { name: ctx.gen.name, version: ctx.gen.version, connections: ctx.connections },
   settings: { warmupSec: ctx.warmupSec, measureSec: ctx.measureSec, rounds: ctx.rounds },
   durationSec: Math.round((Date.now() - started) / 1000),
+  loadAverageAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))),
   results,
 };
 if (!values["no-write"]) {
