@@ -19,7 +19,13 @@ const CODE = [
   "module.exports = { apiKey, url };",
   "```",
 ].join("\n");
-const LEAKS = ["Zq8vN3xR7tY2wK9pL4mB6", "Pa55w0rdInUrl", "AKIAZ5GMHYJKLMNOPQRS", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "correct-horse-battery"];
+const LEAKS = [
+  "Zq8vN3xR7tY2wK9pL4mB6",
+  "Pa55w0rdInUrl",
+  "AKIAZ5GMHYJKLMNOPQRS",
+  "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC",
+  "correct-horse-battery",
+];
 
 describe("response cache and secret redaction", () => {
   let m: Mesh;
@@ -28,7 +34,11 @@ describe("response cache and secret redaction", () => {
     m = await startMesh();
     pa = await m.addProvider({ name: "pa", kind: "openai", apiKey: "sk-a-0123456789abcdef", models: [{ id: "a1" }] });
     await m.addProvider({ name: "pc", kind: "anthropic", apiKey: "sk-c-0123456789abcdef", models: [{ id: "c1" }] });
-    await m.putRoute("cached", { strategy: "priority", targets: [{ providerId: pa, model: "a1" }], cacheTtlSeconds: 60 });
+    await m.putRoute("cached", {
+      strategy: "priority",
+      targets: [{ providerId: pa, model: "a1" }],
+      cacheTtlSeconds: 60,
+    });
   });
   after(() => m.close());
   beforeEach(() => m.fake.reset());
@@ -46,7 +56,9 @@ describe("response cache and secret redaction", () => {
     const streamed = await m.stream(req);
     assert.equal(streamed.headers.get("x-cache"), "hit");
     assert.equal(streamed.events.at(-1), "[DONE]");
-    const text = (streamed.events.slice(0, -1) as { choices: { delta: { content?: string } }[] }[]).map((c) => c.choices[0]?.delta.content ?? "").join("");
+    const text = (streamed.events.slice(0, -1) as { choices: { delta: { content?: string } }[] }[])
+      .map((c) => c.choices[0]?.delta.content ?? "")
+      .join("");
     assert.equal(text, first.body.choices[0].message.content);
     assert.equal(m.fake.calls("a1"), 1);
 
@@ -68,7 +80,13 @@ describe("response cache and secret redaction", () => {
 
   test("when code with secrets goes to external providers, then they receive it redacted", async () => {
     for (const model of ["a1", "c1"]) {
-      const res = await m.chat({ model, messages: [{ role: "system", content: "Review." }, { role: "user", content: `Review this:\n${CODE}` }] });
+      const res = await m.chat({
+        model,
+        messages: [
+          { role: "system", content: "Review." },
+          { role: "user", content: `Review this:\n${CODE}` },
+        ],
+      });
       assert.equal(res.status, 200, res.text);
       assert.ok(Number(res.headers.get("x-redactions")) >= 5, `x-redactions ${res.headers.get("x-redactions")}`);
       const sent = JSON.stringify(m.fake.received.at(-1)!.body);
@@ -82,6 +100,9 @@ describe("response cache and secret redaction", () => {
     assert.equal(res.status, 200, res.text);
     assert.equal(res.headers.get("x-redactions"), "0");
     const findings = JSON.parse(res.body.choices[0].message.content).findings as { rule: string }[];
-    assert.ok(findings.some((f) => f.rule === "security/hardcoded-secret"), JSON.stringify(findings));
+    assert.ok(
+      findings.some((f) => f.rule === "security/hardcoded-secret"),
+      JSON.stringify(findings),
+    );
   });
 });

@@ -57,7 +57,9 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     if (b.kind === "status") {
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (b.retryAfter) headers["retry-after"] = b.retryAfter;
-      res.writeHead(b.status, headers).end(JSON.stringify({ error: { message: b.message ?? `scripted ${b.status}`, type: "scripted" } }));
+      res
+        .writeHead(b.status, headers)
+        .end(JSON.stringify({ error: { message: b.message ?? `scripted ${b.status}`, type: "scripted" } }));
       return;
     }
     if (b.kind === "slow") await sleep(b.delayMs);
@@ -79,7 +81,11 @@ export async function startFakeLlm(): Promise<FakeLlm> {
               created: 1,
               model,
               choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
-              usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output },
+              usage: {
+                prompt_tokens: usage.input,
+                completion_tokens: usage.output,
+                total_tokens: usage.input + usage.output,
+              },
             }
           : {
               id: "msg_fake",
@@ -96,7 +102,9 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     res.writeHead(200, { "content-type": "text/event-stream" });
     const cutAt = b.kind === "cut" ? b.afterChunks : Infinity;
     const send = (event: string | undefined, data: unknown) =>
-      res.write(`${event ? `event: ${event}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
+      res.write(
+        `${event ? `event: ${event}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`,
+      );
     let sent = 0;
     const cut = () => {
       if (sent++ < cutAt) return false;
@@ -106,18 +114,38 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     if (api === "openai") {
       const base = { id: "chatcmpl-fake", object: "chat.completion.chunk", created: 1, model };
       if (cut()) return;
-      send(undefined, { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] });
+      send(undefined, {
+        ...base,
+        choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }],
+      });
       for (const p of pieces) {
         if (cut()) return;
         send(undefined, { ...base, choices: [{ index: 0, delta: { content: p }, finish_reason: null }] });
         await sleep(2);
       }
       send(undefined, { ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] });
-      send(undefined, { ...base, choices: [], usage: { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output } });
+      send(undefined, {
+        ...base,
+        choices: [],
+        usage: {
+          prompt_tokens: usage.input,
+          completion_tokens: usage.output,
+          total_tokens: usage.input + usage.output,
+        },
+      });
       send(undefined, "[DONE]");
     } else {
       if (cut()) return;
-      send("message_start", { type: "message_start", message: { id: "msg_fake", model, content: [], stop_reason: null, usage: { input_tokens: usage.input, output_tokens: 1 } } });
+      send("message_start", {
+        type: "message_start",
+        message: {
+          id: "msg_fake",
+          model,
+          content: [],
+          stop_reason: null,
+          usage: { input_tokens: usage.input, output_tokens: 1 },
+        },
+      });
       send("content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } });
       send("ping", { type: "ping" });
       for (const p of pieces) {
@@ -126,7 +154,11 @@ export async function startFakeLlm(): Promise<FakeLlm> {
         await sleep(2);
       }
       send("content_block_stop", { type: "content_block_stop", index: 0 });
-      send("message_delta", { type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: usage.output } });
+      send("message_delta", {
+        type: "message_delta",
+        delta: { stop_reason: "end_turn" },
+        usage: { output_tokens: usage.output },
+      });
       send("message_stop", { type: "message_stop" });
     }
     res.end();

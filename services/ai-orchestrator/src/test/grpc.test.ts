@@ -4,7 +4,16 @@ import { runWithContext } from "@crm/kit";
 import { ADMIN, MEMBER, startMesh, type Mesh } from "./harness.js";
 
 interface ReviewAnswer {
-  findings: { path: string; line: number; endLine: number; severity: string; rule: string; category: string; message: string; suggestion: string }[];
+  findings: {
+    path: string;
+    line: number;
+    endLine: number;
+    severity: string;
+    rule: string;
+    category: string;
+    message: string;
+    suggestion: string;
+  }[];
   usage: { inputTokens: number; outputTokens: number; costUsd: number };
   provider: string;
   model: string;
@@ -25,12 +34,21 @@ describe("OrchestratorService over gRPC", () => {
   let m: Mesh;
   before(async () => {
     m = await startMesh();
-    await m.addProvider({ name: "pa", kind: "openai", apiKey: "sk-a-0123456789abcdef", models: [{ id: "a1", inputCostPer1k: 1, outputCostPer1k: 1 }] });
+    await m.addProvider({
+      name: "pa",
+      kind: "openai",
+      apiKey: "sk-a-0123456789abcdef",
+      models: [{ id: "a1", inputCostPer1k: 1, outputCostPer1k: 1 }],
+    });
   });
   after(() => m.close());
 
   test("when a service asks for a completion on behalf of a user, then the usage is the user's", async () => {
-    const res = await m.grpc.unary<{ content: string; provider: string; usage: { inputTokens: number; costUsd: number } }>("Complete", {
+    const res = await m.grpc.unary<{
+      content: string;
+      provider: string;
+      usage: { inputTokens: number; costUsd: number };
+    }>("Complete", {
       model: "a1",
       messages: [{ role: "user", content: "hello" }],
       temperature: 0.2,
@@ -57,7 +75,13 @@ describe("OrchestratorService over gRPC", () => {
   });
 
   test("when code is reviewed with the default (local) model, then structured findings come back", async () => {
-    const res = await m.grpc.unary<ReviewAnswer>("ReviewCode", { path: "src/server.js", code: JS, language: "javascript", config: { rules: [] }, userId: "user-42" });
+    const res = await m.grpc.unary<ReviewAnswer>("ReviewCode", {
+      path: "src/server.js",
+      code: JS,
+      language: "javascript",
+      config: { rules: [] },
+      userId: "user-42",
+    });
     assert.equal(res.provider, "local");
     assert.equal(res.unparsed, false);
     const evalFinding = res.findings.find((f) => f.line === 4);
@@ -69,27 +93,63 @@ describe("OrchestratorService over gRPC", () => {
   });
 
   test("when an external model answers the review, then its JSON is parsed and the prompt template is used", async () => {
-    m.fake.script("a1", { kind: "ok", content: '```json\n{"findings":[{"line":4,"severity":"critical","rule":"security/eval","category":"security","message":"eval of request input","suggestion":"remove eval"}]}\n```' });
+    m.fake.script("a1", {
+      kind: "ok",
+      content:
+        '```json\n{"findings":[{"line":4,"severity":"critical","rule":"security/eval","category":"security","message":"eval of request input","suggestion":"remove eval"}]}\n```',
+    });
     const res = await m.grpc.unary<ReviewAnswer>("ReviewCode", {
       path: "src/server.js",
       code: JS,
       language: "javascript",
-      config: { model: "a1", promptTemplate: "Check {{path}} ({{language}}):\n{{code}}", temperature: 0, maxTokens: 500, rules: ["security"] },
+      config: {
+        model: "a1",
+        promptTemplate: "Check {{path}} ({{language}}):\n{{code}}",
+        temperature: 0,
+        maxTokens: 500,
+        rules: ["security"],
+      },
     });
-    assert.deepEqual(res.findings, [{ path: "src/server.js", line: 4, endLine: 0, severity: "critical", rule: "security/eval", category: "security", message: "eval of request input", suggestion: "remove eval" }]);
-    const sent = m.fake.received.at(-1)!.body as { messages: { role: string; content: string }[]; max_tokens: number; temperature: number };
-    assert.match(sent.messages[1]!.content, /^Check src\/server.js \(javascript\):\nconst express/);
+    assert.deepEqual(res.findings, [
+      {
+        path: "src/server.js",
+        line: 4,
+        endLine: 0,
+        severity: "critical",
+        rule: "security/eval",
+        category: "security",
+        message: "eval of request input",
+        suggestion: "remove eval",
+      },
+    ]);
+    const sent = m.fake.received.at(-1)!.body as {
+      messages: { role: string; content: string }[];
+      max_tokens: number;
+      temperature: number;
+    };
+    assert.match(
+      sent.messages[1]!.content,
+      /^Check src\/server.js \(javascript\):\n```javascript src\/server.js\nconst express/,
+    );
     assert.match(sent.messages[0]!.content, /security/);
     assert.equal(sent.max_tokens, 500);
     assert.equal(sent.temperature, 0);
 
     m.fake.script("a1", { kind: "ok", content: "I think it is fine." });
-    const prose = await m.grpc.unary<ReviewAnswer>("ReviewCode", { path: "b.js", code: "let x = 1; // other", language: "", config: { model: "a1", promptTemplate: "", rules: [] } });
+    const prose = await m.grpc.unary<ReviewAnswer>("ReviewCode", {
+      path: "b.js",
+      code: "let x = 1; // other",
+      language: "",
+      config: { model: "a1", promptTemplate: "", rules: [] },
+    });
     assert.equal(prose.unparsed, true);
     assert.equal(prose.raw, "I think it is fine.");
   });
 
   test("when the model is unknown, then the call fails with NOT_FOUND", async () => {
-    await assert.rejects(m.grpc.unary("Complete", { model: "nope", messages: [{ role: "user", content: "x" }] }), (e: { status: number }) => e.status === 404);
+    await assert.rejects(
+      m.grpc.unary("Complete", { model: "nope", messages: [{ role: "user", content: "x" }] }),
+      (e: { status: number }) => e.status === 404,
+    );
   });
 });

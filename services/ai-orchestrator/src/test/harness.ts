@@ -38,11 +38,24 @@ export interface Mesh {
   /** Base URL of the orchestrator's HTTP API. */
   url: string;
   token(identity: Identity): string;
-  http(method: string, path: string, opts?: { as?: Identity; body?: unknown; headers?: Record<string, string>; part?: "provider" | "orchestrator" }): Promise<HttpResult>;
+  http(
+    method: string,
+    path: string,
+    opts?: { as?: Identity; body?: unknown; headers?: Record<string, string>; part?: "provider" | "orchestrator" },
+  ): Promise<HttpResult>;
   chat(body: Record<string, unknown>, opts?: { as?: Identity; headers?: Record<string, string> }): Promise<HttpResult>;
   /** A streamed completion: the parsed `data:` events (the string "[DONE]" included). */
-  stream(body: Record<string, unknown>, opts?: { as?: Identity; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; events: unknown[]; text: string }>;
-  addProvider(p: { name: string; kind: string; apiKey?: string; models: { id: string; inputCostPer1k?: number; outputCostPer1k?: number }[]; baseUrl?: string }): Promise<string>;
+  stream(
+    body: Record<string, unknown>,
+    opts?: { as?: Identity; headers?: Record<string, string> },
+  ): Promise<{ status: number; headers: Headers; events: unknown[]; text: string }>;
+  addProvider(p: {
+    name: string;
+    kind: string;
+    apiKey?: string;
+    models: { id: string; inputCostPer1k?: number; outputCostPer1k?: number }[];
+    baseUrl?: string;
+  }): Promise<string>;
   putRoute(alias: string, route: Record<string, unknown>): Promise<HttpResult>;
   close(): Promise<void>;
 }
@@ -68,7 +81,8 @@ export async function startMesh(extra: Record<string, string> = {}): Promise<Mes
   });
   const logs: string[] = [];
   const responses: string[] = [];
-  const logger = (name: string) => createLogger({ name, level: "debug", destination: { write: (l: string) => void logs.push(l) } });
+  const logger = (name: string) =>
+    createLogger({ name, level: "debug", destination: { write: (l: string) => void logs.push(l) } });
   const provider = await startPart(providerPart, { env, logger: logger("provider") });
   const orchEnv = { ...env, PROVIDER_GRPC_ADDR: `127.0.0.1:${provider.grpcPort}` };
   const orchestrator = await startPart(orchestratorPart, { env: orchEnv, logger: logger("ai-orchestrator") });
@@ -86,12 +100,20 @@ export async function startMesh(extra: Record<string, string> = {}): Promise<Mes
   const token = (identity: Identity) => signIdentity(env.MESH_SECRET!, identity, 600);
   const url = `http://127.0.0.1:${orchestrator.httpPort}`;
 
-  const raw = async (method: string, path: string, opts: { as?: Identity; body?: unknown; headers?: Record<string, string>; part?: "provider" | "orchestrator" } = {}) => {
+  const raw = async (
+    method: string,
+    path: string,
+    opts: { as?: Identity; body?: unknown; headers?: Record<string, string>; part?: "provider" | "orchestrator" } = {},
+  ) => {
     const port = opts.part === "provider" ? provider.httpPort : orchestrator.httpPort;
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.as) headers["x-mesh-identity"] = token(opts.as);
     if (opts.body !== undefined) headers["content-type"] = "application/json";
-    return fetch(`http://127.0.0.1:${port}${path}`, { method, headers, ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}) });
+    return fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      headers,
+      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+    });
   };
   const http: Mesh["http"] = async (method, path, opts = {}) => {
     const res = await raw(method, path, opts);
@@ -118,9 +140,18 @@ export async function startMesh(extra: Record<string, string> = {}): Promise<Mes
     url,
     token,
     http,
-    chat: (body, opts = {}) => http("POST", "/api/v1/ai/chat/completions", { as: opts.as ?? MEMBER, body, ...(opts.headers ? { headers: opts.headers } : {}) }),
+    chat: (body, opts = {}) =>
+      http("POST", "/api/v1/ai/chat/completions", {
+        as: opts.as ?? MEMBER,
+        body,
+        ...(opts.headers ? { headers: opts.headers } : {}),
+      }),
     async stream(body, opts = {}) {
-      const res = await raw("POST", "/api/v1/ai/chat/completions", { as: opts.as ?? MEMBER, body: { ...body, stream: true }, ...(opts.headers ? { headers: opts.headers } : {}) });
+      const res = await raw("POST", "/api/v1/ai/chat/completions", {
+        as: opts.as ?? MEMBER,
+        body: { ...body, stream: true },
+        ...(opts.headers ? { headers: opts.headers } : {}),
+      });
       const text = await res.text();
       responses.push(text);
       const events = text

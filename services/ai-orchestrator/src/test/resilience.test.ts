@@ -18,9 +18,19 @@ describe("breakers, budgets and quotas", () => {
   let local: string;
   before(async () => {
     m = await startMesh();
-    pa = await m.addProvider({ name: "pa", kind: "openai", apiKey: "sk-a-0123456789abcdef", models: [{ id: "a1" }, { id: "a2" }] });
+    pa = await m.addProvider({
+      name: "pa",
+      kind: "openai",
+      apiKey: "sk-a-0123456789abcdef",
+      models: [{ id: "a1" }, { id: "a2" }],
+    });
     // $10 per 1K output tokens: 100 output tokens cost $1.
-    pb = await m.addProvider({ name: "pb", kind: "openai", apiKey: "sk-b-0123456789abcdef", models: [{ id: "b1" }, { id: "b2", inputCostPer1k: 0, outputCostPer1k: 10 }] });
+    pb = await m.addProvider({
+      name: "pb",
+      kind: "openai",
+      apiKey: "sk-b-0123456789abcdef",
+      models: [{ id: "b1" }, { id: "b2", inputCostPer1k: 0, outputCostPer1k: 10 }],
+    });
     const list = await m.http("GET", "/api/v1/providers", { part: "provider", as: ADMIN });
     local = list.body.items.find((p: { name: string }) => p.name === "local").id;
   });
@@ -29,16 +39,30 @@ describe("breakers, budgets and quotas", () => {
 
   const breakerMetric = async (name: string) => {
     const text = await (await fetch(`${m.url}/metrics`)).text();
-    const line = text.split("\n").find((l) => l.startsWith("circuit_breaker_state{") && l.includes(`breaker="${name}"`));
+    const line = text
+      .split("\n")
+      .find((l) => l.startsWith("circuit_breaker_state{") && l.includes(`breaker="${name}"`));
     return line ? Number(line.split(" ").at(-1)) : undefined;
   };
   const health = async (providerId: string, model: string) => {
     const res = await m.http("GET", `/api/v1/providers/${providerId}/health`, { part: "provider", as: ADMIN });
-    return res.body.models.find((x: { model: string }) => x.model === model) as { breaker: string; requests: number; errors: number; errorRate: number };
+    return res.body.models.find((x: { model: string }) => x.model === model) as {
+      breaker: string;
+      requests: number;
+      errors: number;
+      errorRate: number;
+    };
   };
 
   test("when a target keeps failing, then its breaker opens, calls skip it, and health and metrics show it", async () => {
-    await m.putRoute("br", { strategy: "priority", targets: [{ providerId: pa, model: "a1" }, { providerId: pb, model: "b1" }], retries: 0 });
+    await m.putRoute("br", {
+      strategy: "priority",
+      targets: [
+        { providerId: pa, model: "a1" },
+        { providerId: pb, model: "b1" },
+      ],
+      retries: 0,
+    });
     m.fake.setDefault("a1", { kind: "status", status: 500 });
     for (let i = 0; i < 6; i++) {
       const res = await m.chat({ model: "br", messages: userMessage(`q${i}`) });
@@ -64,7 +88,8 @@ describe("breakers, budgets and quotas", () => {
   test("when every target's breaker is open, then the answer is a 503 that says so", async () => {
     await m.putRoute("lonely", { strategy: "priority", targets: [{ providerId: pa, model: "a2" }], retries: 0 });
     m.fake.setDefault("a2", { kind: "status", status: 500 });
-    for (let i = 0; i < 3; i++) assert.equal((await m.chat({ model: "lonely", messages: userMessage("x") })).status, 503);
+    for (let i = 0; i < 3; i++)
+      assert.equal((await m.chat({ model: "lonely", messages: userMessage("x") })).status, 503);
     const res = await m.chat({ model: "lonely", messages: userMessage("x") });
     assert.equal(res.status, 503);
     assert.match(res.body.detail, /circuit open/);
@@ -72,12 +97,23 @@ describe("breakers, budgets and quotas", () => {
   });
 
   test("when concurrent callers share a budget, then it is never overspent and the cheaper fallback answers after", async () => {
-    await m.http("PUT", "/api/v1/quotas", { part: "provider", as: ADMIN, body: { scope: "user", subjectId: "spender", budgetUsdPerMonth: 3 } });
-    await m.putRoute("budget", { strategy: "priority", targets: [{ providerId: pb, model: "b2" }], fallback: { providerId: local, model: "local-reviewer" }, retries: 0 });
+    await m.http("PUT", "/api/v1/quotas", {
+      part: "provider",
+      as: ADMIN,
+      body: { scope: "user", subjectId: "spender", budgetUsdPerMonth: 3 },
+    });
+    await m.putRoute("budget", {
+      strategy: "priority",
+      targets: [{ providerId: pb, model: "b2" }],
+      fallback: { providerId: local, model: "local-reviewer" },
+      retries: 0,
+    });
     m.fake.setDefault("b2", { kind: "ok", delayMs: 100, usage: { input: 0, output: 100 } });
     const spender = { sub: "spender", role: "member" as const, via: "token" as const };
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => m.chat({ model: "b2", messages: userMessage(`c${i}`), max_tokens: 100 }, { as: spender })),
+      Array.from({ length: 10 }, (_, i) =>
+        m.chat({ model: "b2", messages: userMessage(`c${i}`), max_tokens: 100 }, { as: spender }),
+      ),
     );
     const ok = results.filter((r) => r.status === 200);
     const refused = results.filter((r) => r.status === 429);
@@ -90,14 +126,21 @@ describe("breakers, budgets and quotas", () => {
     const spent = usage.body.items.find((i: { key: string }) => i.key === "spender").costUsd;
     assert.ok(spent <= 3, `spent ${spent}`);
     // Over budget, the route's free fallback answers.
-    const fallback = await m.chat({ model: "budget", messages: userMessage("cheap please"), max_tokens: 100 }, { as: spender });
+    const fallback = await m.chat(
+      { model: "budget", messages: userMessage("cheap please"), max_tokens: 100 },
+      { as: spender },
+    );
     assert.equal(fallback.status, 200, fallback.text);
     assert.equal(fallback.headers.get("x-provider"), "local");
     assert.equal(fallback.headers.get("x-fallbacks"), "1");
   });
 
   test("when a requests-per-minute quota is used up, then the orchestrator answers 429 with Retry-After", async () => {
-    await m.http("PUT", "/api/v1/quotas", { part: "provider", as: ADMIN, body: { scope: "user", subjectId: "rpm", requestsPerMinute: 1 } });
+    await m.http("PUT", "/api/v1/quotas", {
+      part: "provider",
+      as: ADMIN,
+      body: { scope: "user", subjectId: "rpm", requestsPerMinute: 1 },
+    });
     const who = { sub: "rpm", role: "member" as const, via: "token" as const };
     assert.equal((await m.chat({ model: "b1", messages: userMessage("1") }, { as: who })).status, 200);
     const res = await m.chat({ model: "b1", messages: userMessage("2") }, { as: who });
