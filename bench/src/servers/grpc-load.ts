@@ -14,8 +14,8 @@ import { requiredEnv } from "./announce.js";
 
 /**
  * The gRPC load driver, in its own process (not the bench's, not the server's). MODE=kit: unary
- * Echo calls through the kit's client (breaker, deadline, request id and identity metadata), each
- * made inside a request context as a route handler makes them; MODE=bare: the same call on a plain
+ * Echo calls through the kit's client (breaker, deadline, request id and identity metadata), made
+ * inside a request context as a route handler makes them; MODE=bare: the same call on a plain
  * grpc-js client with only the identity metadata the server requires. CONCURRENCY loops call back
  * to back for WARMUP_MS, then are measured for DURATION_MS. Prints one JSON line.
  */
@@ -47,11 +47,7 @@ if (mode === "kit") {
     timeoutMs: 5000,
     idempotent: ["Echo"],
   });
-  let n = 0;
-  call = () =>
-    runWithContext({ requestId: `bench-${++n}`, identity, identityToken: token, deadline: Date.now() + 10_000 }, () =>
-      client.unary("Echo", request),
-    );
+  call = () => client.unary("Echo", request);
   close = () => client.close();
 } else {
   // bare (default); diagnostic variants add one kit ingredient each: "bare+deadline", "bare+context", "bare+breaker".
@@ -103,7 +99,17 @@ async function loop() {
     }
   }
 }
-const loops = Array.from({ length: concurrency }, loop);
+// Kit mode: each loop is one long "request" of a route handler, so the context (request id,
+// caller, deadline) exists before the client is called, as in a service; the client reads it on
+// every call. (AsyncLocalStorage is on in the whole process, as in every kit service.)
+const loops = Array.from({ length: concurrency }, (_, i) =>
+  mode === "kit"
+    ? runWithContext(
+        { requestId: `bench-loop-${i}`, identity, identityToken: token, deadline: Date.now() + 3_600_000 },
+        loop,
+      )
+    : loop(),
+);
 await new Promise((r) => setTimeout(r, warmupMs));
 measuring = true;
 process.stdout.write("measuring\n");
