@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import type { BenchContext } from "./context.js";
 import { loadGenerator } from "./loadgen.js";
 import { describeMachine, machineInfo } from "./machine.js";
+import { runningPlatforms } from "./platform.js";
 import { startRig, type Rig } from "./rig.js";
 import { failFastTable, runFailFast } from "./sections/failfast.js";
 import { footprintTable, runFootprint } from "./sections/footprint.js";
@@ -64,7 +65,9 @@ const stopRig = async () => {
 };
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.once(signal, () => {
-    void stopRig().finally(() => process.exit(130));
+    void Promise.allSettled([stopRig(), ...[...runningPlatforms].map((stop) => stop())]).finally(() =>
+      process.exit(130),
+    );
   });
 
 async function section<T>(name: Section, run: () => Promise<T>, table: (r: T) => Table | Table[]): Promise<void> {
@@ -89,7 +92,18 @@ async function section<T>(name: Section, run: () => Promise<T>, table: (r: T) =>
 
 try {
   if (only.has("overhead") || only.has("grpc") || only.has("failfast")) {
-    rig = await startRig(ctx.log, only.has("overhead") || only.has("failfast"));
+    try {
+      rig = await startRig(ctx.log, only.has("overhead") || only.has("failfast"));
+    } catch (err) {
+      // Sections 1–3 cannot run; 4 and 5 still can.
+      for (const name of ["overhead", "grpc", "failfast"] as const)
+        if (only.has(name))
+          await section(
+            name,
+            () => Promise.reject(err as Error),
+            () => [],
+          );
+    }
   }
   if (rig) {
     const r = rig;

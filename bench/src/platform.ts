@@ -26,6 +26,9 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
+/** Platforms running now, so an interrupted bench can stop them (main's signal handler). */
+export const runningPlatforms = new Set<() => Promise<void>>();
+
 export function platformMain(): string {
   return fileURLToPath(new URL("./main.js", import.meta.resolve("@crm/platform")));
 }
@@ -73,6 +76,7 @@ export async function launchPlatform(options: {
   child.stderr!.on("data", collect);
   const exited = once(child, "exit");
   const stop = async () => {
+    runningPlatforms.delete(stop);
     if (child.exitCode === null && child.signalCode === null) {
       const kids = childPids(child.pid!);
       child.kill("SIGTERM");
@@ -91,6 +95,7 @@ export async function launchPlatform(options: {
     }
     rmSync(dataDir, { recursive: true, force: true });
   };
+  runningPlatforms.add(stop);
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   let readyMs = NaN;
   while (Date.now() < deadline) {
