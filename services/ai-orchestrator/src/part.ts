@@ -25,7 +25,8 @@ export default definePart({
   httpPortKey: "ORCHESTRATOR_HTTP_PORT",
   grpcPortKey: "ORCHESTRATOR_GRPC_PORT",
   async create(cfg, kit) {
-    if (cfg.MIGRATE_ON_START) await migrate({ databaseUrl: cfg.DATABASE_URL, log: kit.logger.child({ component: "migrate" }) });
+    if (cfg.MIGRATE_ON_START)
+      await migrate({ databaseUrl: cfg.DATABASE_URL, log: kit.logger.child({ component: "migrate" }) });
     const prisma = createPrisma(cfg.DATABASE_URL, { poolSize: cfg.DATABASE_POOL_SIZE });
     const redis = await createRedis({ url: cfg.REDIS_URL, keyPrefix: cfg.REDIS_KEY_PREFIX, logger: kit.logger });
     const provider = providerClient(kit, cfg.PROVIDER_GRPC_ADDR);

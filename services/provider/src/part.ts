@@ -25,7 +25,8 @@ export default definePart({
   async create(cfg, kit) {
     // A bad key set is a configuration error: fail before serving anything.
     const keyring = createKeyring(cfg.PROVIDER_KEYS, cfg.PROVIDER_ACTIVE_KEY_ID);
-    if (cfg.MIGRATE_ON_START) await migrate({ databaseUrl: cfg.DATABASE_URL, log: kit.logger.child({ component: "migrate" }) });
+    if (cfg.MIGRATE_ON_START)
+      await migrate({ databaseUrl: cfg.DATABASE_URL, log: kit.logger.child({ component: "migrate" }) });
     const prisma = createPrisma(cfg.DATABASE_URL, { poolSize: cfg.DATABASE_POOL_SIZE });
     const redis = await createRedis({ url: cfg.REDIS_URL, keyPrefix: cfg.REDIS_KEY_PREFIX, logger: kit.logger });
 

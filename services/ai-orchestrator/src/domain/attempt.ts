@@ -40,7 +40,12 @@ export interface AttemptDeps {
 
 export type AttemptResult =
   | { ok: true; target: Target; response: ChatResponse; costUsd: number; retries: number; latencyMs: number }
-  | { ok: false; reason: "open" | "unavailable" | "quota" | "failed" | "deadline"; error: HttpError | UpstreamError; retries: number };
+  | {
+      ok: false;
+      reason: "open" | "unavailable" | "quota" | "failed" | "deadline";
+      error: HttpError | UpstreamError;
+      retries: number;
+    };
 
 /** An error that ends the whole request: no other target may be tried. */
 export class FatalError extends Error {
@@ -93,7 +98,9 @@ function collector() {
         object: "chat.completion",
         created,
         model,
-        choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: finish ?? "stop", logprobs: null }],
+        choices: [
+          { index: 0, message: { role: "assistant", content }, finish_reason: finish ?? "stop", logprobs: null },
+        ],
         ...(usage ? { usage } : {}),
       };
     },
@@ -108,14 +115,25 @@ function collector() {
 export async function attemptTarget(cand: Candidate, ctx: AttemptContext, deps: AttemptDeps): Promise<AttemptResult> {
   const { provider, breaker, metrics } = deps;
   if (breaker.state === "open")
-    return { ok: false, reason: "open", error: new HttpError(503, `circuit open for ${cand.providerName}/${cand.model}`), retries: 0 };
+    return {
+      ok: false,
+      reason: "open",
+      error: new HttpError(503, `circuit open for ${cand.providerName}/${cand.model}`),
+      retries: 0,
+    };
 
   let target: Target;
   let reservationId: string;
   try {
     target = await provider.resolve(cand.providerId, cand.model);
     const adapter = deps.adapter(target.kind);
-    if (!adapter) return { ok: false, reason: "unavailable", error: new HttpError(501, `no adapter for kind '${target.kind}'`), retries: 0 };
+    if (!adapter)
+      return {
+        ok: false,
+        reason: "unavailable",
+        error: new HttpError(501, `no adapter for kind '${target.kind}'`),
+        retries: 0,
+      };
     ({ reservationId } = await provider.reserve({
       userId: ctx.userId,
       projectId: ctx.projectId ?? "",
@@ -159,12 +177,17 @@ export async function attemptTarget(cand: Candidate, ctx: AttemptContext, deps: 
     const started = Date.now();
     let streaming = false;
     try {
-      const response = await breaker.fire(() => callOnce(adapter, request, target, ctx, Math.min(ctx.attemptTimeoutMs, left), () => (streaming = true)));
+      const response = await breaker.fire(() =>
+        callOnce(adapter, request, target, ctx, Math.min(ctx.attemptTimeoutMs, left), () => (streaming = true)),
+      );
       const latencyMs = Date.now() - started;
       // Providers report usage; when one does not, count with the tokenizer rather than guess zero.
       const usage = (response.usage ??= estimateUsage(response, ctx.estimatedInputTokens));
       const costUsd = await provider
-        .commit(reservationId, report({ inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens, latencyMs }))
+        .commit(
+          reservationId,
+          report({ inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens, latencyMs }),
+        )
         .catch((err: Error) => {
           deps.logger.warn({ err: { message: err.message } }, "usage not committed");
           return 0;
@@ -183,7 +206,10 @@ export async function attemptTarget(cand: Candidate, ctx: AttemptContext, deps: 
       void provider
         .record(report({ latencyMs: Date.now() - started, outcome: err.outcome, error: err.message, inputTokens: 0 }))
         .catch(() => undefined);
-      deps.logger.info({ provider: target.providerName, model: target.model, attempt, kind: err.kind, status: err.status }, "AI call failed");
+      deps.logger.info(
+        { provider: target.providerName, model: target.model, attempt, kind: err.kind, status: err.status },
+        "AI call failed",
+      );
       if (streaming) {
         // Part of the answer is already with the caller: no retry, no fallback.
         await provider.release(reservationId).catch(() => undefined);
@@ -193,7 +219,11 @@ export async function attemptTarget(cand: Candidate, ctx: AttemptContext, deps: 
       if (!err.retryable) {
         await provider.release(reservationId).catch(() => undefined);
         const status = err.status === 413 || err.status === 422 ? err.status : 400;
-        throw new FatalError(new HttpError(status, `${target.providerName} rejected the request: ${err.message}`, { extensions: { provider: target.providerName, model: target.model } }));
+        throw new FatalError(
+          new HttpError(status, `${target.providerName} rejected the request: ${err.message}`, {
+            extensions: { provider: target.providerName, model: target.model },
+          }),
+        );
       }
       if (err.kind === "status" && (err.status === 401 || err.status === 403 || err.status === 404)) break; // misconfigured target
       if (attempt === ctx.retries) break;
@@ -206,7 +236,8 @@ export async function attemptTarget(cand: Candidate, ctx: AttemptContext, deps: 
     }
   }
   await provider.release(reservationId).catch(() => undefined);
-  const reason = ctx.deadline - Date.now() <= 0 ? "deadline" : last instanceof HttpError && last.status === 503 ? "open" : "failed";
+  const reason =
+    ctx.deadline - Date.now() <= 0 ? "deadline" : last instanceof HttpError && last.status === 503 ? "open" : "failed";
   return { ok: false, reason, error: last, retries };
 }
 

@@ -83,7 +83,11 @@ export function completionEngine(deps: {
     const maxOutputTokens = req.max_tokens ?? req.max_completion_tokens ?? 0;
 
     const [route, catalog] = await Promise.all([deps.routes.get(req.model), provider.catalog()]);
-    const plan = planFor(req.model, route, catalog, { inputTokens: estimatedInputTokens, outputTokens: maxOutputTokens || 256, latency });
+    const plan = planFor(req.model, route, catalog, {
+      inputTokens: estimatedInputTokens,
+      outputTokens: maxOutputTokens || 256,
+      latency,
+    });
     const ttl = route?.cacheTtlSeconds ?? settings.cacheTtlSeconds;
     const key = ttl > 0 && isDeterministic(req) ? cacheKey(req) : undefined;
 
@@ -91,12 +95,31 @@ export function completionEngine(deps: {
       const hit = await cache.get(key);
       metrics.cache.inc({ result: hit ? "hit" : "miss" });
       if (hit) {
-        const meta: AnswerMeta = { providerId: hit.providerId, provider: hit.providerName, model: hit.model, cache: "hit", fallbacks: 0, retries: 0, redactions: 0 };
+        const meta: AnswerMeta = {
+          providerId: hit.providerId,
+          provider: hit.providerName,
+          model: hit.model,
+          cache: "hit",
+          fallbacks: 0,
+          retries: 0,
+          redactions: 0,
+        };
         void provider
           .record({
-            requestId, userId: caller.userId, projectId: caller.projectId ?? "", providerId: hit.providerId, providerName: hit.providerName,
-            model: hit.model, requestedModel: req.model, inputTokens: hit.response.usage?.prompt_tokens ?? 0,
-            outputTokens: hit.response.usage?.completion_tokens ?? 0, costUsd: 0, latencyMs: 0, cacheHit: true, outcome: "ok", error: "",
+            requestId,
+            userId: caller.userId,
+            projectId: caller.projectId ?? "",
+            providerId: hit.providerId,
+            providerName: hit.providerName,
+            model: hit.model,
+            requestedModel: req.model,
+            inputTokens: hit.response.usage?.prompt_tokens ?? 0,
+            outputTokens: hit.response.usage?.completion_tokens ?? 0,
+            costUsd: 0,
+            latencyMs: 0,
+            cacheHit: true,
+            outcome: "ok",
+            error: "",
           })
           .catch((err: Error) => log.warn({ err: { message: err.message } }, "cache hit not recorded"));
         if (sink) {
@@ -133,8 +156,14 @@ export function completionEngine(deps: {
         result = await attemptTarget(
           candidate,
           {
-            requestId, userId: caller.userId, projectId: caller.projectId, requested: req.model, deadline, signal,
-            estimatedInputTokens, maxOutputTokens,
+            requestId,
+            userId: caller.userId,
+            projectId: caller.projectId,
+            requested: req.model,
+            deadline,
+            signal,
+            estimatedInputTokens,
+            maxOutputTokens,
             attemptTimeoutMs: route?.timeoutMs ?? settings.attemptTimeoutMs,
             retries: route?.retries ?? settings.retries,
             retryBaseMs: settings.retryBaseMs,
@@ -143,7 +172,15 @@ export function completionEngine(deps: {
             ...(sink
               ? {
                   onFirstChunk: (t: Target) => {
-                    started = { providerId: t.providerId, provider: t.providerName, model: t.model, cache: "miss", fallbacks: failures.length, retries: 0, redactions };
+                    started = {
+                      providerId: t.providerId,
+                      provider: t.providerName,
+                      model: t.model,
+                      cache: "miss",
+                      fallbacks: failures.length,
+                      retries: 0,
+                      redactions,
+                    };
                     sink.start(started);
                   },
                   onChunk: (c: ChatChunk) => sink.chunk(c),
@@ -168,11 +205,30 @@ export function completionEngine(deps: {
         metrics.fallbacks.inc(failures.length);
         const { target, response } = result;
         latency.observe(candidateKey(candidate), result.latencyMs);
-        metrics.tokens.inc({ provider: target.providerName, model: target.model, direction: "input" }, response.usage?.prompt_tokens ?? 0);
-        metrics.tokens.inc({ provider: target.providerName, model: target.model, direction: "output" }, response.usage?.completion_tokens ?? 0);
+        metrics.tokens.inc(
+          { provider: target.providerName, model: target.model, direction: "input" },
+          response.usage?.prompt_tokens ?? 0,
+        );
+        metrics.tokens.inc(
+          { provider: target.providerName, model: target.model, direction: "output" },
+          response.usage?.completion_tokens ?? 0,
+        );
         metrics.cost.inc({ provider: target.providerName, model: target.model }, result.costUsd);
-        if (key) await cache.set(key, { response, providerId: target.providerId, providerName: target.providerName, model: target.model }, ttl);
-        const meta: AnswerMeta = started ?? { providerId: target.providerId, provider: target.providerName, model: target.model, cache: "miss", fallbacks: failures.length, retries: result.retries, redactions };
+        if (key)
+          await cache.set(
+            key,
+            { response, providerId: target.providerId, providerName: target.providerName, model: target.model },
+            ttl,
+          );
+        const meta: AnswerMeta = started ?? {
+          providerId: target.providerId,
+          provider: target.providerName,
+          model: target.model,
+          cache: "miss",
+          fallbacks: failures.length,
+          retries: result.retries,
+          redactions,
+        };
         meta.retries = result.retries;
         return { response, meta, costUsd: result.costUsd };
       }
@@ -184,7 +240,8 @@ export function completionEngine(deps: {
 
   return {
     complete: (req: ChatRequest, caller: Caller, signal: AbortSignal) => run({ ...req, stream: false }, caller, signal),
-    stream: (req: ChatRequest, caller: Caller, sink: StreamSink, signal: AbortSignal) => run({ ...req, stream: true }, caller, signal, sink),
+    stream: (req: ChatRequest, caller: Caller, sink: StreamSink, signal: AbortSignal) =>
+      run({ ...req, stream: true }, caller, signal, sink),
   };
 }
 
@@ -210,11 +267,20 @@ function finalError(requested: string, failures: Failure[], deadline: number, si
   const rateLimited = failures.filter((f) => f.result.error instanceof UpstreamError && f.result.error.status === 429);
   if (failures.length > 0 && rateLimited.length === failures.length) {
     const waits = rateLimited.map((f) => (f.result.error as UpstreamError).retryAfterMs ?? 1000);
-    return tooManyRequests(`Every target of '${requested}' is rate limited by its provider`, Math.max(1, Math.ceil(Math.min(...waits) / 1000)), extensions);
+    return tooManyRequests(
+      `Every target of '${requested}' is rate limited by its provider`,
+      Math.max(1, Math.ceil(Math.min(...waits) / 1000)),
+      extensions,
+    );
   }
   if (failures.length > 0 && reasons.size === 1 && reasons.has("open"))
-    return new HttpError(503, `Every AI target of '${requested}' is unavailable (circuit open)`, { extensions: { ...extensions, dependency: "ai-targets" }, retryAfter: 5 });
+    return new HttpError(503, `Every AI target of '${requested}' is unavailable (circuit open)`, {
+      extensions: { ...extensions, dependency: "ai-targets" },
+      retryAfter: 5,
+    });
   if (Date.now() >= deadline || reasons.has("deadline"))
     return new HttpError(504, `No target of '${requested}' answered within the deadline`, { extensions });
-  return new HttpError(503, `All ${failures.length} target(s) of '${requested}' failed`, { extensions: { ...extensions, dependency: "ai-targets" } });
+  return new HttpError(503, `All ${failures.length} target(s) of '${requested}' failed`, {
+    extensions: { ...extensions, dependency: "ai-targets" },
+  });
 }

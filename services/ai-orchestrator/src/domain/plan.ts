@@ -74,7 +74,9 @@ export function orderCandidates(
     }
     case "fastest":
       // Unmeasured targets count as fastest so that each one gets measured.
-      return [...list].sort((a, b) => (opts.latency.get(candidateKey(a)) ?? 0) - (opts.latency.get(candidateKey(b)) ?? 0));
+      return [...list].sort(
+        (a, b) => (opts.latency.get(candidateKey(a)) ?? 0) - (opts.latency.get(candidateKey(b)) ?? 0),
+      );
     default:
       return [...list];
   }
@@ -94,13 +96,22 @@ export function planFor(
     const available = route.targets.map((t) => lookup(catalog, t)).filter((c): c is Candidate => c !== undefined);
     const fallback = route.fallback ? lookup(catalog, route.fallback) : undefined;
     if (available.length === 0 && !fallback) throw notFound(`An enabled target of route '${requested}'`);
-    return { requested, route, candidates: orderCandidates(route.strategy, available, opts), ...(fallback ? { fallback } : {}) };
+    return {
+      requested,
+      route,
+      candidates: orderCandidates(route.strategy, available, opts),
+      ...(fallback ? { fallback } : {}),
+    };
   }
-  let candidates = catalog.flatMap((p) => (p.models.some((m) => m.id === requested) ? [lookup(catalog, { providerId: p.id, model: requested })!] : []));
+  let candidates = catalog.flatMap((p) =>
+    p.models.some((m) => m.id === requested) ? [lookup(catalog, { providerId: p.id, model: requested })!] : [],
+  );
   if (candidates.length === 0) {
     const slash = requested.indexOf("/");
     const provider = slash > 0 ? catalog.find((p) => p.name === requested.slice(0, slash)) : undefined;
-    const single = provider ? lookup(catalog, { providerId: provider.id, model: requested.slice(slash + 1) }) : undefined;
+    const single = provider
+      ? lookup(catalog, { providerId: provider.id, model: requested.slice(slash + 1) })
+      : undefined;
     candidates = single ? [single] : [];
   }
   if (candidates.length === 0) throw notFound(`Model or route alias '${requested}'`);

@@ -16,10 +16,18 @@ test("when code holds keys, tokens, private keys and URL passwords, then each is
     "const x = 1;",
   ].join("\n");
   const { text, kinds } = await redactText(code);
-  for (const secret of ["sk-proj-abc", "SuperSecret123", "AKIAZ5GMHYJKLMNOPQRS", "ghp_abc", "MIIEpAIBAAKCAQEA", "hunter2hunter2", "abcdefghijklmnopqrstuvwxyz123456"])
+  for (const secret of [
+    "sk-proj-abc",
+    "SuperSecret123",
+    "AKIAZ5GMHYJKLMNOPQRS",
+    "ghp_abc",
+    "MIIEpAIBAAKCAQEA",
+    "hunter2hunter2",
+    "abcdefghijklmnopqrstuvwxyz123456",
+  ])
     assert.ok(!text.includes(secret), `${secret} leaked:\n${text}`);
   assert.equal(text.split("\n").length, code.split("\n").length, "line numbers are kept");
-  assert.ok(text.includes("const db = \"[REDACTED:"), text);
+  assert.ok(text.includes('const db = "[REDACTED:'), text);
   assert.ok(text.includes("const x = 1;"));
   assert.ok(kinds.length >= 7);
 });
@@ -32,7 +40,13 @@ test("when text holds no secret, then it is returned unchanged", async () => {
 test("when messages mix strings and text parts, then both are redacted and others kept", async () => {
   const { messages, count } = await redactMessages([
     { role: "system", content: "You review code." },
-    { role: "user", content: [{ type: "text", text: 'key = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789"' }, { type: "image_url", image_url: { url: "x" } }] },
+    {
+      role: "user",
+      content: [
+        { type: "text", text: 'key = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789"' },
+        { type: "image_url", image_url: { url: "x" } },
+      ],
+    },
   ]);
   assert.equal(count, 1);
   assert.equal(messages[0]!.content, "You review code.");

@@ -22,11 +22,18 @@ interface Pattern {
 }
 
 const PATTERNS: Pattern[] = [
-  { kind: "private-key", re: /-----BEGIN[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?(-----END[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|$)/g },
+  {
+    kind: "private-key",
+    re: /-----BEGIN[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?(-----END[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|$)/g,
+  },
   { kind: "anthropic-key", re: /\bsk-ant-[A-Za-z0-9_-]{20,}/g },
   { kind: "openai-key", re: /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g },
   { kind: "aws-access-key", re: /\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[0-9A-Z]{16}\b/g },
-  { kind: "aws-secret-key", re: /aws.{0,20}?(?:secret|private)?.{0,20}?['"=:]\s*['"]?([0-9a-zA-Z/+]{40})\b/gi, group: 1 },
+  {
+    kind: "aws-secret-key",
+    re: /aws.{0,20}?(?:secret|private)?.{0,20}?['"=:]\s*['"]?([0-9a-zA-Z/+]{40})\b/gi,
+    group: 1,
+  },
   { kind: "github-token", re: /\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g },
   { kind: "gitlab-token", re: /\bglpat-[A-Za-z0-9_-]{20,}/g },
   { kind: "slack-token", re: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g },
@@ -81,7 +88,9 @@ function patternHits(text: string): Hit[] {
 /** Redacts one text; returns it unchanged (same object) when nothing was found. */
 export async function redactText(text: string): Promise<{ text: string; kinds: string[] }> {
   if (text.length < 8) return { text, kinds: [] };
-  const hits = [...(await secretlintHits(text)), ...patternHits(text)].sort((a, b) => a.start - b.start || b.end - a.end);
+  const hits = [...(await secretlintHits(text)), ...patternHits(text)].sort(
+    (a, b) => a.start - b.start || b.end - a.end,
+  );
   if (hits.length === 0) return { text, kinds: [] };
   const merged: Hit[] = [];
   for (const h of hits) {
@@ -100,7 +109,9 @@ export async function redactText(text: string): Promise<{ text: string; kinds: s
 }
 
 /** Redacts every message's text; `count` is the number of secrets removed. */
-export async function redactMessages(messages: ChatMessage[]): Promise<{ messages: ChatMessage[]; count: number; kinds: string[] }> {
+export async function redactMessages(
+  messages: ChatMessage[],
+): Promise<{ messages: ChatMessage[]; count: number; kinds: string[] }> {
   const kinds: string[] = [];
   const out: ChatMessage[] = [];
   for (const m of messages) {

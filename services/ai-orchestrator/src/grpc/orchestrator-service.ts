@@ -74,7 +74,11 @@ export function orchestratorGrpc(engine: CompletionEngine, defaultReviewModel: s
           finishReason: choice?.finish_reason ?? "stop",
           provider: meta.provider,
           model: meta.model,
-          usage: { inputTokens: response.usage?.prompt_tokens ?? 0, outputTokens: response.usage?.completion_tokens ?? 0, costUsd },
+          usage: {
+            inputTokens: response.usage?.prompt_tokens ?? 0,
+            outputTokens: response.usage?.completion_tokens ?? 0,
+            costUsd,
+          },
           cacheHit: meta.cache === "hit",
           fallbacks: meta.fallbacks,
         };

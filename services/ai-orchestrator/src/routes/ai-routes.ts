@@ -28,9 +28,15 @@ export function aiRouteRoutes(app: Express, routes: RouteStore, provider: Provid
     const { alias } = parse(aliasParams, req.params, "params");
     const input = body(req, putRouteBody);
     const catalog = await provider.catalog();
-    const errors = [...input.targets.map((t, i) => ({ t, path: `body.targets.${i}` })), ...(input.fallback ? [{ t: input.fallback, path: "body.fallback" }] : [])]
+    const errors = [
+      ...input.targets.map((t, i) => ({ t, path: `body.targets.${i}` })),
+      ...(input.fallback ? [{ t: input.fallback, path: "body.fallback" }] : []),
+    ]
       .filter(({ t }) => !catalog.some((p) => p.id === t.providerId && p.models.some((m) => m.id === t.model)))
-      .map(({ t, path }) => ({ path, message: `model '${t.model}' of provider ${t.providerId} is not in the catalog of enabled providers` }));
+      .map(({ t, path }) => ({
+        path,
+        message: `model '${t.model}' of provider ${t.providerId} is not in the catalog of enabled providers`,
+      }));
     if (errors.length) throw badRequest(`Unknown route targets: ${errors.map((e) => e.path).join(", ")}`, errors);
     const { route } = await routes.put(alias, {
       strategy: input.strategy,

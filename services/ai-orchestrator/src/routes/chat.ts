@@ -26,7 +26,10 @@ function applyCallerTimeout(req: Request): void {
 function callerOf(req: Request): Caller {
   const identity = requireUser(req);
   const project = req.headers["x-project-id"];
-  return { userId: identity.sub, projectId: typeof project === "string" && project.length <= 200 && project ? project : null };
+  return {
+    userId: identity.sub,
+    projectId: typeof project === "string" && project.length <= 200 && project ? project : null,
+  };
 }
 
 /** Ends with the caller gone: aborts upstream calls. */
@@ -38,7 +41,12 @@ function abortOnClose(res: Response): AbortSignal {
   return ac.signal;
 }
 
-export function chatRoutes(app: Express, engine: CompletionEngine, models: () => Promise<unknown>, logger: Logger): void {
+export function chatRoutes(
+  app: Express,
+  engine: CompletionEngine,
+  models: () => Promise<unknown>,
+  logger: Logger,
+): void {
   app.post("/api/v1/ai/chat/completions", async (req, res) => {
     const caller = callerOf(req);
     const request = body(req, chatRequest) as ChatRequest;
@@ -83,9 +91,12 @@ export function chatRoutes(app: Express, engine: CompletionEngine, models: () =>
       if (!res.headersSent) throw err;
       // Mid-stream: the status line is gone; end the stream with an OpenAI-style error event.
       const error = toHttpError(err);
-      const message = error.status >= 500 && !(err as { kind?: string }).kind ? "The answer stream failed" : error.message;
+      const message =
+        error.status >= 500 && !(err as { kind?: string }).kind ? "The answer stream failed" : error.message;
       logger.warn({ status: error.status, detail: message }, "stream ended in error");
-      write(JSON.stringify({ error: { message, type: "upstream_error", code: error.status, requestId: req.requestId } }));
+      write(
+        JSON.stringify({ error: { message, type: "upstream_error", code: error.status, requestId: req.requestId } }),
+      );
       res.end();
     }
   });

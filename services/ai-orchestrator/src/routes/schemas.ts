@@ -22,7 +22,10 @@ export const chatRequest = z.looseObject({
   max_tokens: z.number().int().min(1).max(1_000_000).nullable().optional(),
   max_completion_tokens: z.number().int().min(1).max(1_000_000).nullable().optional(),
   n: z.literal(1, { error: "only n=1 is supported" }).nullable().optional(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
+  stop: z
+    .union([z.string(), z.array(z.string()).max(4)])
+    .nullable()
+    .optional(),
   response_format: z.looseObject({ type: z.string() }).nullable().optional(),
   user: z.string().max(256).optional(),
 });
@@ -66,7 +69,13 @@ export const putRouteBody = z.strictObject({
   fallback: routeTarget.omit({ weight: true }).nullable().optional(),
   timeoutMs: z.number().int().min(50).max(600_000).nullable().optional(),
   retries: z.number().int().min(0).max(10).nullable().optional(),
-  cacheTtlSeconds: z.number().int().min(0).max(30 * 86_400).nullable().optional(),
+  cacheTtlSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400)
+    .nullable()
+    .optional(),
 });
 export type PutRouteInput = z.infer<typeof putRouteBody>;
 

@@ -23,8 +23,7 @@ export interface NewProviderRow {
 
 export type ProviderPatch = Partial<Omit<NewProviderRow, "id">>;
 
-const isUniqueViolation = (err: unknown) =>
-  err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
+const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
 const isNotFound = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2025";
 
 /** Prisma access to provider.providers. Returns undefined/"duplicate" instead of throwing for expected cases. */
@@ -36,13 +35,22 @@ export function providerStore(prisma: PrismaClient) {
   return {
     async create(row: NewProviderRow): Promise<ProviderRow | "duplicate"> {
       try {
-        return await prisma.provider.create({ data: { ...toData(row), id: row.id, name: row.name, kind: row.kind, models: row.models as unknown as Prisma.InputJsonValue } });
+        return await prisma.provider.create({
+          data: {
+            ...toData(row),
+            id: row.id,
+            name: row.name,
+            kind: row.kind,
+            models: row.models as unknown as Prisma.InputJsonValue,
+          },
+        });
       } catch (err) {
         if (isUniqueViolation(err)) return "duplicate";
         throw err;
       }
     },
-    get: async (id: string): Promise<ProviderRow | undefined> => (await prisma.provider.findUnique({ where: { id } })) ?? undefined,
+    get: async (id: string): Promise<ProviderRow | undefined> =>
+      (await prisma.provider.findUnique({ where: { id } })) ?? undefined,
     /** Ordered by creation, the default priority when a model id (not a route) is requested. */
     list: (
       opts: { limit?: number; after?: { createdAt: Date; id: string }; enabledOnly?: boolean } = {},

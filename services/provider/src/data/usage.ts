@@ -57,7 +57,16 @@ export function usageStore(prisma: PrismaClient) {
       const column = Prisma.raw(`"${GROUP_COLUMN[groupBy]}"`);
       const name = groupBy === "provider" ? Prisma.sql`max("provider_name")` : Prisma.sql`NULL`;
       const rows = await prisma.$queryRaw<
-        { key: string | null; name: string | null; requests: bigint; errors: bigint; cache_hits: bigint; input_tokens: bigint | null; output_tokens: bigint | null; cost_usd: Prisma.Decimal | null }[]
+        {
+          key: string | null;
+          name: string | null;
+          requests: bigint;
+          errors: bigint;
+          cache_hits: bigint;
+          input_tokens: bigint | null;
+          output_tokens: bigint | null;
+          cost_usd: Prisma.Decimal | null;
+        }[]
       >`
         SELECT ${column}::text AS key, ${name} AS name, count(*) AS requests,
                count(*) FILTER (WHERE "outcome" <> 'ok') AS errors,

@@ -49,7 +49,14 @@ export function healthService(deps: {
       const at = Date.now();
       const pipeline = redis.multi();
       for (const b of breakers) {
-        const value = JSON.stringify({ state: b.state, at, failures: b.failures, successes: b.successes, rejects: b.rejects, latencyMeanMs: b.latencyMeanMs });
+        const value = JSON.stringify({
+          state: b.state,
+          at,
+          failures: b.failures,
+          successes: b.successes,
+          rejects: b.rejects,
+          latencyMeanMs: b.latencyMeanMs,
+        });
         pipeline.hset(healthKey(b.providerId), `${b.model}${SEP}${instanceId}`, value);
         pipeline.pexpire(healthKey(b.providerId), REPORT_TTL_MS * 10);
       }
@@ -103,7 +110,10 @@ export function healthService(deps: {
       let status: "healthy" | "degraded" | "down" | "unknown" = "unknown";
       if (known.length > 0) {
         if (known.every((m) => m.breaker === "open")) status = "down";
-        else if (known.some((m) => m.breaker !== "closed" && m.breaker !== "unknown") || known.some((m) => m.errorRate >= 0.5))
+        else if (
+          known.some((m) => m.breaker !== "closed" && m.breaker !== "unknown") ||
+          known.some((m) => m.errorRate >= 0.5)
+        )
           status = "degraded";
         else status = "healthy";
       }

@@ -25,13 +25,18 @@ const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 /** Parses `k1:<base64>,k2:<base64>`; every key must be exactly 32 bytes. */
 export function parseKeys(spec: string): Map<string, Buffer> {
   const keys = new Map<string, Buffer>();
-  for (const part of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const colon = part.indexOf(":");
     const id = colon > 0 ? part.slice(0, colon) : "";
-    if (!KEY_ID.test(id)) throw new KeyringError("PROVIDER_KEYS: each entry must be `<id>:<base64 key>` with a short id");
+    if (!KEY_ID.test(id))
+      throw new KeyringError("PROVIDER_KEYS: each entry must be `<id>:<base64 key>` with a short id");
     if (keys.has(id)) throw new KeyringError(`PROVIDER_KEYS: key id '${id}' appears twice`);
     const key = Buffer.from(part.slice(colon + 1), "base64");
-    if (key.length !== 32) throw new KeyringError(`PROVIDER_KEYS: key '${id}' must be 32 bytes (base64), got ${key.length}`);
+    if (key.length !== 32)
+      throw new KeyringError(`PROVIDER_KEYS: key '${id}' must be 32 bytes (base64), got ${key.length}`);
     keys.set(id, key);
   }
   if (keys.size === 0) throw new KeyringError("PROVIDER_KEYS: no keys given");

@@ -47,7 +47,11 @@ export function providerService(store: ProviderStore, keyring: Keyring, logger: 
   const keyFields = (id: string, apiKey: string | null) =>
     apiKey === null
       ? { apiKeyCiphertext: null, apiKeyKeyId: null, apiKeyLast4: null }
-      : { apiKeyCiphertext: keyring.encrypt(apiKey, aad(id)), apiKeyKeyId: keyring.activeKeyId, apiKeyLast4: last4(apiKey) };
+      : {
+          apiKeyCiphertext: keyring.encrypt(apiKey, aad(id)),
+          apiKeyKeyId: keyring.activeKeyId,
+          apiKeyLast4: last4(apiKey),
+        };
 
   const mustGet = async (id: string) => {
     const row = await store.get(id);
@@ -99,7 +103,15 @@ export function providerService(store: ProviderStore, keyring: Keyring, logger: 
     /** The offline reviewer as a provider, so a fresh install can review code without any key. */
     async ensureLocal(): Promise<void> {
       if ((await store.list()).some((p) => p.name === LOCAL.name)) return;
-      const created = await store.create({ id: randomUUID(), ...LOCAL, baseUrl: null, apiKeyCiphertext: null, apiKeyKeyId: null, apiKeyLast4: null, enabled: true });
+      const created = await store.create({
+        id: randomUUID(),
+        ...LOCAL,
+        baseUrl: null,
+        apiKeyCiphertext: null,
+        apiKeyKeyId: null,
+        apiKeyLast4: null,
+        enabled: true,
+      });
       if (created !== "duplicate") log.info({ providerId: created.id }, "built-in local provider created");
     },
 
@@ -120,7 +132,14 @@ export function providerService(store: ProviderStore, keyring: Keyring, logger: 
           throw new HttpError(500, `The API key of provider '${row.name}' cannot be decrypted`);
         }
       }
-      return { providerId: row.id, providerName: row.name, kind: row.kind, baseUrl: row.baseUrl ?? "", apiKey, model: entry };
+      return {
+        providerId: row.id,
+        providerName: row.name,
+        kind: row.kind,
+        baseUrl: row.baseUrl ?? "",
+        apiKey,
+        model: entry,
+      };
     },
 
     /** Moves every key encrypted under another key id to the active key; returns how many moved. */

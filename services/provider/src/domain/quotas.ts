@@ -33,7 +33,10 @@ const usdKey = (q: QuotaRow, now: Date) => `quota:${q.id}:usd:${monthKey(now)}`;
 const rpmKey = (q: QuotaRow) => `quota:${q.id}:rpm`;
 const budgetOf = (q: QuotaRow) => (q.budgetUsdPerMonth === null ? null : Number(q.budgetUsdPerMonth));
 
-export function quotaView(q: QuotaRow, consumption: Awaited<ReturnType<ReturnType<typeof quotaService>["consumption"]>>) {
+export function quotaView(
+  q: QuotaRow,
+  consumption: Awaited<ReturnType<ReturnType<typeof quotaService>["consumption"]>>,
+) {
   return {
     id: q.id,
     scope: q.scope as "global" | "user" | "project",
@@ -131,7 +134,9 @@ export function quotaService(deps: {
       }
     },
 
-    async reserve(input: ReserveInput): Promise<{ reservationId: string; estimatedCostUsd: number; quotaIds: string[] }> {
+    async reserve(
+      input: ReserveInput,
+    ): Promise<{ reservationId: string; estimatedCostUsd: number; quotaIds: string[] }> {
       const model = await modelEntry(input.providerId, input.model);
       const maxOut = input.maxOutputTokens ?? Math.min(deps.defaultOutputTokens, model?.contextWindow ?? Infinity);
       const estimatedCostUsd = model ? priceOf(model, input.estimatedInputTokens, maxOut) : 0;
@@ -142,10 +147,24 @@ export function quotaService(deps: {
       const specs: (CounterSpec & { quota: QuotaRow; kind: CounterKind })[] = [];
       for (const q of applicable) {
         if (q.tokensPerDay !== null)
-          specs.push({ quota: q, kind: "tokens", key: tokensKey(q, now), limit: q.tokensPerDay, amount: input.estimatedInputTokens + maxOut, ttlSeconds: DAY_TTL(now) });
+          specs.push({
+            quota: q,
+            kind: "tokens",
+            key: tokensKey(q, now),
+            limit: q.tokensPerDay,
+            amount: input.estimatedInputTokens + maxOut,
+            ttlSeconds: DAY_TTL(now),
+          });
         const budget = budgetOf(q);
         if (budget !== null)
-          specs.push({ quota: q, kind: "usd", key: usdKey(q, now), limit: toMicros(budget), amount: toMicros(estimatedCostUsd), ttlSeconds: MONTH_TTL(now) });
+          specs.push({
+            quota: q,
+            kind: "usd",
+            key: usdKey(q, now),
+            limit: toMicros(budget),
+            amount: toMicros(estimatedCostUsd),
+            ttlSeconds: MONTH_TTL(now),
+          });
       }
       const reservationId = randomUUID();
       const held: HeldCounter[] = specs.map((s) => ({ key: s.key, kind: s.kind, ttl: s.ttlSeconds }));
@@ -190,14 +209,36 @@ export function quotaService(deps: {
         try {
           hit = await limiter.hit(rpmKey(q), q.requestsPerMinute);
         } catch (err) {
-          await counters.release(reservationId, held.map((h) => h.key)).catch(() => undefined);
+          await counters
+            .release(
+              reservationId,
+              held.map((h) => h.key),
+            )
+            .catch(() => undefined);
           throw redisDown(err);
         }
         if (!hit.allowed) {
-          await counters.release(reservationId, held.map((h) => h.key)).catch(() => undefined);
-          throw tooManyRequests(`Rate quota exceeded: requestsPerMinute of the ${describe(q)}`, Math.ceil(hit.retryAfterMs / 1000), {
-            quota: { id: q.id, scope: q.scope, subjectId: q.subjectId, providerId: q.providerId, limit: "requestsPerMinute", value: q.requestsPerMinute, used: hit.count },
-          });
+          await counters
+            .release(
+              reservationId,
+              held.map((h) => h.key),
+            )
+            .catch(() => undefined);
+          throw tooManyRequests(
+            `Rate quota exceeded: requestsPerMinute of the ${describe(q)}`,
+            Math.ceil(hit.retryAfterMs / 1000),
+            {
+              quota: {
+                id: q.id,
+                scope: q.scope,
+                subjectId: q.subjectId,
+                providerId: q.providerId,
+                limit: "requestsPerMinute",
+                value: q.requestsPerMinute,
+                used: hit.count,
+              },
+            },
+          );
         }
       }
       return { reservationId, estimatedCostUsd, quotaIds: applicable.map((q) => q.id) };
@@ -212,7 +253,10 @@ export function quotaService(deps: {
         // Settled before: a replayed commit must not enter the ledger twice.
         if (!raw) return 0;
       } catch (err) {
-        log.error({ err: { message: (err as Error).message }, reservationId }, "reservation unreadable; recording usage only");
+        log.error(
+          { err: { message: (err as Error).message }, reservationId },
+          "reservation unreadable; recording usage only",
+        );
         return record ? recordUsage(record) : 0;
       }
       const cost = record ? await recordUsage(record) : 0;
@@ -224,7 +268,10 @@ export function quotaService(deps: {
           held.map((h) => ({ key: h.key, amount: h.kind === "tokens" ? tokens : toMicros(cost), ttlSeconds: h.ttl })),
         );
       } catch (err) {
-        log.error({ err: { message: (err as Error).message }, reservationId }, "could not settle a reservation; its hold lapses");
+        log.error(
+          { err: { message: (err as Error).message }, reservationId },
+          "could not settle a reservation; its hold lapses",
+        );
       }
       return cost;
     },
@@ -236,12 +283,17 @@ export function quotaService(deps: {
         const raw = await counters.record(reservationId);
         if (!raw) return;
         const held = (JSON.parse(raw) as { counters: HeldCounter[] }).counters;
-        await counters.release(reservationId, held.map((h) => h.key));
+        await counters.release(
+          reservationId,
+          held.map((h) => h.key),
+        );
       } catch (err) {
-        log.warn({ err: { message: (err as Error).message }, reservationId }, "could not release a reservation; its hold lapses");
+        log.warn(
+          { err: { message: (err as Error).message }, reservationId },
+          "could not release a reservation; its hold lapses",
+        );
       }
     },
-
   };
 }
 

@@ -13,7 +13,14 @@ export interface RequestLimiter {
 }
 
 export function slidingWindowLimiter(redis: Redis, windowMs = 60_000): RequestLimiter {
-  const limiter = createSlidingWindowLimiter({ redis, windowMs, limit: 1, prefix: "quota-rpm:", failOpen: false, operationTimeoutMs: 1000 });
+  const limiter = createSlidingWindowLimiter({
+    redis,
+    windowMs,
+    limit: 1,
+    prefix: "quota-rpm:",
+    failOpen: false,
+    operationTimeoutMs: 1000,
+  });
   return {
     async hit(key, limit) {
       if (limit <= 0) return { allowed: false, count: 0, retryAfterMs: windowMs };

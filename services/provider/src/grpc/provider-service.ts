@@ -112,7 +112,15 @@ export function providerGrpc(deps: {
       },
       async ReportHealth(req: {
         instanceId: string;
-        breakers: { providerId: string; model: string; state: string; failures: number; successes: number; rejects: number; latencyMeanMs: number }[];
+        breakers: {
+          providerId: string;
+          model: string;
+          state: string;
+          failures: number;
+          successes: number;
+          rejects: number;
+          latencyMeanMs: number;
+        }[];
       }) {
         requireService();
         await health.report(clip(req.instanceId || "unknown", 200), req.breakers);

@@ -12,7 +12,8 @@ export function usageRoutes(app: Express, usage: UsageStore): void {
     const q = query(req, usageQuery);
     const to = q.to ? new Date(q.to) : new Date();
     const from = q.from ? new Date(q.from) : new Date(to.getTime() - 30 * DAY);
-    if (from >= to) throw badRequest("`from` must be before `to`", [{ path: "query.from", message: "must be before to" }]);
+    if (from >= to)
+      throw badRequest("`from` must be before `to`", [{ path: "query.from", message: "must be before to" }]);
     const items = await usage.aggregate(q.groupBy, from, to, identity.role === "admin" ? undefined : identity.sub);
     res.json({
       from: from.toISOString(),

@@ -17,7 +17,10 @@ describe("providers", () => {
   after(() => h.close());
 
   test("when an admin creates a provider with a key, then the key is stored encrypted and never returned", async () => {
-    const res = await h.http("POST", "/api/v1/providers", { as: ADMIN, body: { name: "openai-main", kind: "openai", apiKey: API_KEY, models } });
+    const res = await h.http("POST", "/api/v1/providers", {
+      as: ADMIN,
+      body: { name: "openai-main", kind: "openai", apiKey: API_KEY, models },
+    });
     assert.equal(res.status, 201, res.text);
     assert.equal(res.body.hasApiKey, true);
     assert.equal(res.body.apiKeyLast4, "WXYZ");
@@ -38,32 +41,56 @@ describe("providers", () => {
   });
 
   test("when a member tries to manage providers, then it is forbidden; reading is allowed", async () => {
-    const create = await h.http("POST", "/api/v1/providers", { as: MEMBER, body: { name: "x", kind: "local", models } });
+    const create = await h.http("POST", "/api/v1/providers", {
+      as: MEMBER,
+      body: { name: "x", kind: "local", models },
+    });
     assert.equal(create.status, 403);
     const list = await h.http("GET", "/api/v1/providers", { as: MEMBER });
     assert.equal(list.status, 200);
     const id = list.body.items[0].id;
-    assert.equal((await h.http("PATCH", `/api/v1/providers/${id}`, { as: MEMBER, body: { enabled: false } })).status, 403);
+    assert.equal(
+      (await h.http("PATCH", `/api/v1/providers/${id}`, { as: MEMBER, body: { enabled: false } })).status,
+      403,
+    );
     assert.equal((await h.http("DELETE", `/api/v1/providers/${id}`, { as: MEMBER })).status, 403);
     assert.equal((await h.http("GET", "/api/v1/providers")).status, 401);
   });
 
   test("when input is invalid or a name is taken, then the answer says what is wrong", async () => {
-    const bad = await h.http("POST", "/api/v1/providers", { as: ADMIN, body: { name: "", kind: "gemini", models: [] } });
+    const bad = await h.http("POST", "/api/v1/providers", {
+      as: ADMIN,
+      body: { name: "", kind: "gemini", models: [] },
+    });
     assert.equal(bad.status, 400);
     assert.ok(bad.body.errors.some((e: { path: string }) => e.path === "body.kind"));
-    const dup = await h.http("POST", "/api/v1/providers", { as: ADMIN, body: { name: "openai-main", kind: "openai", models } });
+    const dup = await h.http("POST", "/api/v1/providers", {
+      as: ADMIN,
+      body: { name: "openai-main", kind: "openai", models },
+    });
     assert.equal(dup.status, 409);
-    assert.equal((await h.http("GET", "/api/v1/providers/00000000-0000-4000-8000-000000000000", { as: ADMIN })).status, 404);
+    assert.equal(
+      (await h.http("GET", "/api/v1/providers/00000000-0000-4000-8000-000000000000", { as: ADMIN })).status,
+      404,
+    );
   });
 
   test("when an admin patches and removes the key, then hasApiKey follows", async () => {
-    const created = await h.http("POST", "/api/v1/providers", { as: ADMIN, body: { name: "anthropic", kind: "anthropic", models } });
+    const created = await h.http("POST", "/api/v1/providers", {
+      as: ADMIN,
+      body: { name: "anthropic", kind: "anthropic", models },
+    });
     assert.equal(created.body.hasApiKey, false);
-    const withKey = await h.http("PATCH", `/api/v1/providers/${created.body.id}`, { as: ADMIN, body: { apiKey: "sk-ant-abcdefghijklmnop" } });
+    const withKey = await h.http("PATCH", `/api/v1/providers/${created.body.id}`, {
+      as: ADMIN,
+      body: { apiKey: "sk-ant-abcdefghijklmnop" },
+    });
     assert.equal(withKey.body.hasApiKey, true);
     assert.equal(withKey.body.apiKeyLast4, "mnop");
-    const removed = await h.http("PATCH", `/api/v1/providers/${created.body.id}`, { as: ADMIN, body: { apiKey: null, enabled: false } });
+    const removed = await h.http("PATCH", `/api/v1/providers/${created.body.id}`, {
+      as: ADMIN,
+      body: { apiKey: null, enabled: false },
+    });
     assert.equal(removed.body.hasApiKey, false);
     assert.equal(removed.body.enabled, false);
     assert.equal((await h.http("DELETE", `/api/v1/providers/${created.body.id}`, { as: ADMIN })).status, 204);
@@ -73,7 +100,10 @@ describe("providers", () => {
   test("when ResolveTarget is called by a service, then it returns the key; a user's identity is refused", async () => {
     const list = await h.http("GET", "/api/v1/providers", { as: ADMIN });
     const p = list.body.items.find((x: { name: string }) => x.name === "openai-main");
-    const t = await h.grpc.unary<{ apiKey: string; model: { id: string } }>("ResolveTarget", { providerId: p.id, model: "gpt-x" });
+    const t = await h.grpc.unary<{ apiKey: string; model: { id: string } }>("ResolveTarget", {
+      providerId: p.id,
+      model: "gpt-x",
+    });
     assert.equal(t.apiKey, API_KEY);
     assert.equal(t.model.id, "gpt-x");
     const { runWithContext, signIdentity } = await import("@crm/kit");
@@ -91,7 +121,12 @@ describe("providers", () => {
     const k2 = newKey();
     const script = fileURLToPath(new URL("../reencrypt.js", import.meta.url));
     const run = spawnSync(process.execPath, [script], {
-      env: { PATH: process.env.PATH, DATABASE_URL: h.db.url, PROVIDER_KEYS: `${h.env.PROVIDER_KEYS},k2:${k2}`, PROVIDER_ACTIVE_KEY_ID: "k2" },
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: h.db.url,
+        PROVIDER_KEYS: `${h.env.PROVIDER_KEYS},k2:${k2}`,
+        PROVIDER_ACTIVE_KEY_ID: "k2",
+      },
       encoding: "utf8",
     });
     assert.equal(run.status, 0, run.stderr + run.stdout);
@@ -118,7 +153,10 @@ describe("providers", () => {
   test("when readiness is asked, then Postgres and Redis are checked", async () => {
     const res = await h.http("GET", "/ready");
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body.components.map((c: { name: string; status: string }) => `${c.name}:${c.status}`).sort(), ["postgres:up", "redis:up"]);
+    assert.deepEqual(res.body.components.map((c: { name: string; status: string }) => `${c.name}:${c.status}`).sort(), [
+      "postgres:up",
+      "redis:up",
+    ]);
   });
 
   test("the provider key never appears in a log line or a response", () => {
@@ -135,7 +173,11 @@ describe("MIGRATE_ON_START", () => {
     try {
       const res = await h.http("GET", "/api/v1/providers", { as: MEMBER });
       assert.equal(res.status, 200, res.text);
-      assert.deepEqual(res.body.items.map((p: { name: string }) => p.name), ["local"], "the built-in local provider is seeded");
+      assert.deepEqual(
+        res.body.items.map((p: { name: string }) => p.name),
+        ["local"],
+        "the built-in local provider is seeded",
+      );
     } finally {
       await h.close();
       await empty.drop();

@@ -1,4 +1,12 @@
-import { nowSeconds, textOf, type ChatChunk, type ChatRequest, type ChatResponse, type Target, type Usage } from "../types.js";
+import {
+  nowSeconds,
+  textOf,
+  type ChatChunk,
+  type ChatRequest,
+  type ChatResponse,
+  type Target,
+  type Usage,
+} from "../types.js";
 import type { Adapter } from "./adapter.js";
 import { UpstreamError } from "./errors.js";
 import { parseEventJson, post, readJson, sseEvents } from "./http.js";
@@ -38,7 +46,8 @@ export function toAnthropic(req: ChatRequest, stream: boolean): Record<string, u
     if (last && last.role === role) last.content += `\n\n${text}`;
     else messages.push({ role, content: text });
   }
-  const stop = req.stop === undefined || req.stop === null ? undefined : Array.isArray(req.stop) ? req.stop : [req.stop];
+  const stop =
+    req.stop === undefined || req.stop === null ? undefined : Array.isArray(req.stop) ? req.stop : [req.stop];
   return {
     model: req.model,
     messages,
@@ -85,13 +94,23 @@ interface AnthropicResponse {
 
 export function fromAnthropic(body: AnthropicResponse): ChatResponse {
   if (!body || !Array.isArray(body.content)) throw new UpstreamError("malformed", "provider answered without content");
-  const text = body.content.filter((b) => b.type === "text").map((b) => b.text ?? "").join("");
+  const text = body.content
+    .filter((b) => b.type === "text")
+    .map((b) => b.text ?? "")
+    .join("");
   return {
     id: body.id,
     object: "chat.completion",
     created: nowSeconds(),
     model: body.model,
-    choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: finishOf(body.stop_reason) ?? "stop", logprobs: null }],
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: text },
+        finish_reason: finishOf(body.stop_reason) ?? "stop",
+        logprobs: null,
+      },
+    ],
     usage: usageOf(body.usage),
   };
 }

@@ -9,7 +9,8 @@ import { UpstreamError } from "./errors.js";
 const CHUNK = 48;
 
 function run(req: ChatRequest, signal: AbortSignal): ChatResponse {
-  if (signal.aborted) throw signal.reason instanceof UpstreamError ? signal.reason : new UpstreamError("cancelled", "cancelled");
+  if (signal.aborted)
+    throw signal.reason instanceof UpstreamError ? signal.reason : new UpstreamError("cancelled", "cancelled");
   const messages = req.messages.map((m) => ({ role: m.role, content: textOf(m.content) }));
   const maxTokens = req.max_tokens ?? req.max_completion_tokens ?? undefined;
   const result = localChatCompletion({
@@ -27,7 +28,14 @@ function run(req: ChatRequest, signal: AbortSignal): ChatResponse {
     object: "chat.completion",
     created: nowSeconds(),
     model: req.model,
-    choices: [{ index: 0, message: { role: "assistant", content: result.content }, finish_reason: result.finishReason, logprobs: null }],
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: result.content },
+        finish_reason: result.finishReason,
+        logprobs: null,
+      },
+    ],
     usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
   };
 }

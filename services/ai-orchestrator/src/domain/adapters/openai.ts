@@ -34,7 +34,8 @@ export const openaiAdapter: Adapter = {
         break;
       }
       const chunk = parseEventJson<ChatChunk & { error?: { message?: string } }>(ev.data);
-      if (chunk.error) throw new UpstreamError("stream", `provider reported an error mid-stream: ${chunk.error.message ?? "unknown"}`);
+      if (chunk.error)
+        throw new UpstreamError("stream", `provider reported an error mid-stream: ${chunk.error.message ?? "unknown"}`);
       if (!Array.isArray(chunk.choices)) throw new UpstreamError("malformed", "stream chunk without choices");
       yield chunk;
     }
