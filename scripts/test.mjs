@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: lint + format check, then every test file of every workspace with node's test
 // runner against real PostgreSQL and Redis. Runs after scripts/setup.mjs (npm's pretest).
-//   --suite all (default) | unit (per-part tests) | journeys | faults | security
+//   --suite all (default) | unit (per-part tests) | deploy | journeys | faults | security
 //   --no-lint   skip eslint/prettier (quick local runs)
 // PostgreSQL: TEST_DATABASE_URL, else 127.0.0.1:5432, else an embedded server started here.
 // Redis: TEST_REDIS_URL, else 127.0.0.1:6379, else a redis-server started here (if installed).
@@ -51,12 +51,16 @@ const workspaces = [
 ];
 const unit = workspaces.flatMap((w) => walk(join(w, "dist")));
 const suiteFiles = (name) => walk(join(root, "tests", "dist", name));
+// Deployment checks (images, compose, Kubernetes, nginx, smoke run) and the bench harness run
+// once per CI run, not again in the Node 24 pass of the per-part suites.
+const deploy = [...walk(join(root, "deploy", "dist")), ...walk(join(root, "bench", "dist"))];
 const files = {
   unit,
+  deploy,
   journeys: suiteFiles("journeys"),
   faults: suiteFiles("faults"),
   security: suiteFiles("security"),
-  all: [...unit, ...suiteFiles("journeys"), ...suiteFiles("faults"), ...suiteFiles("security")],
+  all: [...unit, ...deploy, ...suiteFiles("journeys"), ...suiteFiles("faults"), ...suiteFiles("security")],
 }[values.suite];
 if (!files) {
   process.stderr.write(`unknown suite ${values.suite}\n`);
