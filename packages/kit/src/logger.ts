@@ -44,7 +44,10 @@ export function createLogger({ name, level = "info", destination }: LoggerOption
     {
       name,
       level,
-      base: { service: name },
+      base: { service: name, pid: process.pid },
+      // Errors are logged as type, message, code and stack only: driver errors carry their
+      // whole client (config, sockets) as enumerable fields, which would flood every line.
+      serializers: { err: serializeError },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
       formatters: { level: (label) => ({ level: label }) },
@@ -56,4 +59,13 @@ export function createLogger({ name, level = "info", destination }: LoggerOption
     },
     destination ?? pino.destination({ sync: false }),
   );
+}
+
+export function serializeError(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const e = err as Error & { code?: unknown; cause?: unknown };
+  const out: Record<string, unknown> = { type: e.name, message: e.message, stack: e.stack };
+  if (typeof e.code === "string" || typeof e.code === "number") out.code = e.code;
+  if (e.cause instanceof Error) out.cause = { type: e.cause.name, message: e.cause.message };
+  return out;
 }

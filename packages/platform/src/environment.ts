@@ -110,6 +110,10 @@ export async function prepareEnvironment(opts: PrepareOptions): Promise<Prepared
   await mkdir(opts.dataDir, { recursive: true });
 
   for (const [k, v] of Object.entries(await localSecrets(opts.dataDir))) env[k] ??= v;
+  // Refuse a combination that cannot work before starting anything.
+  if (opts.split && env.REDIS_URL === MEMORY_REDIS_URL) {
+    throw new Error("REDIS_URL=memory:// cannot be shared between processes: split mode needs a real Redis");
+  }
 
   if (!env.DATABASE_URL) {
     const pg = await startLocalPostgres(opts.dataDir, Number(env.EMBEDDED_POSTGRES_PORT ?? 54329), log);
@@ -135,8 +139,6 @@ export async function prepareEnvironment(opts: PrepareOptions): Promise<Prepared
         "no REDIS_URL and no redis-server: using the in-process store (valid only with all parts in one process)",
       );
     }
-  } else if (env.REDIS_URL === MEMORY_REDIS_URL && opts.split) {
-    throw new Error("REDIS_URL=memory:// cannot be shared between processes: split mode needs a real Redis");
   }
 
   for (const name of Object.keys(ADDRESSES) as PartName[]) {

@@ -4,7 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
-import { startProcess } from "@crm/kit/testing";
+import { spawnSync } from "node:child_process";
+import { createTestDatabase } from "@crm/db/testing";
+import { startProcess, testEnv } from "@crm/kit/testing";
 import { ADDRESSES } from "@crm/platform";
 import { api, freePort, newUser } from "../mesh.js";
 
@@ -47,5 +49,48 @@ describe("npm start (all-in-one platform)", () => {
     } finally {
       assert.equal(await proc.stop("SIGINT", 30_000), 0, "Ctrl-C stops every part and exits 0");
     }
+  });
+
+  it("--split runs every part as its own process against the given PostgreSQL and Redis", async () => {
+    const db = await createTestDatabase();
+    const env: Record<string, string> = { ...testEnv(), HOME: os.homedir(), LOG_LEVEL: "info", DATABASE_URL: db.url };
+    for (const a of Object.values(ADDRESSES)) {
+      env[a.httpKey] = String(await freePort());
+      if (a.grpcKey) env[a.grpcKey] = String(await freePort());
+    }
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "crm-split-"));
+    const proc = await startProcess({
+      args: [platformMain, "--split", `--data-dir=${dataDir}`],
+      env,
+      parts: Object.keys(ADDRESSES),
+      timeoutMs: 120_000,
+    });
+    try {
+      const pids = new Set(
+        proc.lines.filter((l) => l.includes('"part started"')).map((l) => (JSON.parse(l) as { pid: number }).pid),
+      );
+      assert.equal(pids.size, Object.keys(ADDRESSES).length, "one process per part");
+      const url = `http://127.0.0.1:${env.GATEWAY_PORT}`;
+      const user = await newUser(url);
+      assert.equal((await api(url, "GET", "/api/v1/auth/me", { token: user.accessToken })).status, 200);
+    } finally {
+      assert.equal(await proc.stop("SIGINT", 30_000), 0);
+      await db.drop();
+    }
+  });
+
+  it("--split refuses the in-process Redis store and says why", () => {
+    const result = spawnSync(process.execPath, [platformMain, "--split", "--target=auth"], {
+      env: {
+        PATH: process.env.PATH,
+        REDIS_URL: "memory://",
+        DATABASE_URL: "postgresql://postgres@127.0.0.1:1/none",
+        DATA_DIR: os.tmpdir(),
+      },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /memory:\/\/ cannot be shared between processes/);
   });
 });

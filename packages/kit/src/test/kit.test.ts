@@ -265,4 +265,25 @@ describe("logger", () => {
     for (const secret of ["hunter2", "rt-secret", "Bearer abc", "crm_x"]) assert.ok(!text.includes(secret), text);
     assert.match(text, /\[redacted\]/);
   });
+
+  it("logs errors compactly: type, message, code and stack, never the driver's client object", async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    const err = Object.assign(new Error("terminating connection"), {
+      code: "57P01",
+      client: { password: "pg-secret", big: "x".repeat(10_000) },
+    });
+    createLogger({ name: "t", destination }).error({ err }, "queue error");
+    await new Promise((r) => setImmediate(r));
+    const line = JSON.parse(lines.join("")) as { err: Record<string, unknown> };
+    assert.equal(line.err.code, "57P01");
+    assert.equal(line.err.message, "terminating connection");
+    assert.ok(!lines.join("").includes("pg-secret"));
+    assert.ok(lines.join("").length < 5000);
+  });
 });
