@@ -18,6 +18,8 @@ export interface JwksStoreOptions {
   logger: Logger;
 }
 
+const FIRST_LOAD_RETRY_MS = 500;
+
 /**
  * Auth's signing keys, fetched from its JWKS and imported once into crypto keys by kid. A
  * background refresh follows rotations; a token with an unknown kid triggers one refetch, at
@@ -31,20 +33,30 @@ export class JwksStore {
   private pending: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
+  private stopped = false;
   private readonly algorithms: Set<string>;
 
   constructor(private readonly opts: JwksStoreOptions) {
     this.algorithms = new Set(opts.algorithms);
   }
 
-  /** Loads in the background and keeps refreshing; never throws. */
+  /**
+   * Loads in the background and keeps refreshing; never throws. Until the first load succeeds
+   * (auth may start after the gateway, as in split mode or a fresh deployment) it retries every
+   * half second instead of waiting for the next refresh period.
+   */
   start(): void {
-    void this.refresh().catch(() => undefined);
+    const firstLoad = () =>
+      void this.refresh().catch(() => {
+        if (!this.loaded && !this.stopped) setTimeout(firstLoad, FIRST_LOAD_RETRY_MS).unref();
+      });
+    firstLoad();
     this.timer = setInterval(() => void this.refresh().catch(() => undefined), this.opts.refreshMs);
     this.timer.unref();
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
   }
 
