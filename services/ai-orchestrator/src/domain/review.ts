@@ -1,4 +1,5 @@
 import type { Caller, CompletionEngine } from "./engine.js";
+import { RULES_INSTRUCTION } from "./local-reviewer/chat.js";
 import type { ChatMessage } from "./types.js";
 
 /** A review configuration as the analysis service sends it (from an experiment version). */
@@ -132,9 +133,7 @@ export async function reviewCode(
   const user = /\{\{\s*code\s*\}\}/.test(input.config.promptTemplate || DEFAULT_TEMPLATE)
     ? prompt
     : `${prompt}\n\nPath: ${input.path}\n\`\`\`${language}\n${input.code}\n\`\`\``;
-  const rules = input.config.rules?.length
-    ? `\nOnly report these rules or categories: ${input.config.rules.join(", ")}.`
-    : "";
+  const rules = input.config.rules?.length ? `\n${RULES_INSTRUCTION} ${input.config.rules.join(", ")}.` : "";
   const messages: ChatMessage[] = [
     { role: "system", content: SYSTEM + rules },
     { role: "user", content: user },

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { countTokens } from "../tokens.js";
-import { localChatCompletion } from "./chat.js";
+import { localChatCompletion, RULES_INSTRUCTION } from "./chat.js";
 import { src } from "./spec-helpers.js";
 
 const CODE = src(
@@ -99,4 +99,27 @@ test("JSON mode without code still returns valid JSON", () => {
   const out = JSON.parse(res.content) as Out & { message: string };
   assert.deepEqual(out.findings, []);
   assert.equal(typeof out.message, "string");
+});
+
+test("a rules allow-list in the system message limits the findings to those rules or categories", () => {
+  const code = "```js src/a.js\nvar x = 1;\nif (x == 2) { eval('x'); }\n```";
+  const ask = (system?: string) =>
+    (
+      JSON.parse(
+        localChatCompletion({
+          model: "local-reviewer",
+          messages: [...(system ? [{ role: "system", content: system }] : []), { role: "user", content: code }],
+        }).content,
+      ) as { findings: { rule: string; category: string }[] }
+    ).findings;
+  assert.ok(
+    ask().some((f) => f.category !== "security"),
+    "without a list every rule applies",
+  );
+  const limited = ask(`Review it.\n${RULES_INSTRUCTION} security.`);
+  assert.ok(limited.length > 0);
+  assert.ok(
+    limited.every((f) => f.category === "security"),
+    JSON.stringify(limited),
+  );
 });

@@ -26,10 +26,33 @@ export interface LocalChatResult {
 export function localChatCompletion(req: LocalChatRequest): LocalChatResult {
   const limit = typeof req.max_tokens === "number" && req.max_tokens > 0 ? Math.floor(req.max_tokens) : undefined;
   const input = extractCodeFromPrompt(req.messages);
-  if (input) return reviewAnswer(reviewCode(input), input.path !== "", req.model, limit);
+  const rules = requestedRules(req.messages);
+  if (input) return reviewAnswer(reviewCode(rules ? { ...input, rules } : input), input.path !== "", req.model, limit);
   const wantsJson = /^json/i.test(req.response_format?.type ?? "");
   const content = wantsJson ? JSON.stringify({ findings: [], message: NO_CODE }) : helpText(req.messages);
   return fitText(content, req.model, limit);
+}
+
+/**
+ * How a review prompt narrows the rules (the orchestrator's ReviewCode writes it into the system
+ * message for every model); the local reviewer reads it back and applies it as an allow-list.
+ */
+export const RULES_INSTRUCTION = "Only report these rules or categories:";
+
+function requestedRules(messages: readonly ChatMessage[]): string[] | undefined {
+  for (const m of messages) {
+    if (m.role !== "system" || typeof m.content !== "string") continue;
+    const at = m.content.indexOf(RULES_INSTRUCTION);
+    if (at < 0) continue;
+    const line = m.content.slice(at + RULES_INSTRUCTION.length).split("\n")[0] ?? "";
+    const rules = line
+      .replace(/\.\s*$/, "")
+      .split(",")
+      .map((r) => r.trim())
+      .filter(Boolean);
+    if (rules.length) return rules;
+  }
+  return undefined;
 }
 
 const NO_CODE =
