@@ -155,25 +155,33 @@ export async function startPart<S extends ConfigShape>(
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
 export async function runParts(parts: PartModule<any>[], options: StartOptions = {}): Promise<RunningPart[]> {
   const running: RunningPart[] = [];
-  const stopAll = async (code: number) => {
-    await Promise.allSettled(running.map((p) => p.stop()));
-    await options.afterStop?.();
-    process.exit(code);
-  };
+  let stopping: Promise<void> | undefined;
+  const stopAll = (code: number) =>
+    (stopping ??= (async () => {
+      await Promise.allSettled(running.map((p) => p.stop()));
+      await options.afterStop?.();
+      process.exit(code);
+    })());
+  // Handlers go in first: a Ctrl-C while parts are still starting stops what has started, cleanly.
+  let signalled = false;
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.on(signal, () => {
+      signalled = true;
+      if (!starting) void stopAll(0);
+    });
+  }
+  let starting = true;
   try {
-    for (const part of parts) running.push(await startPart(part, options));
+    for (const part of parts) {
+      running.push(await startPart(part, options));
+      if (signalled) break;
+    }
   } catch (err) {
     if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
     else process.stderr.write(`startup failed: ${(err as Error).stack ?? String(err)}\n`);
     await stopAll(1);
   }
-  let signalled = false;
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.on(signal, () => {
-      if (signalled) return;
-      signalled = true;
-      void stopAll(0);
-    });
-  }
+  starting = false;
+  if (signalled) await stopAll(0);
   return running;
 }

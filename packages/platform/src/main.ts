@@ -27,6 +27,12 @@ if (unknown.length) {
   process.exit(1);
 }
 
+// Until the parts take over signal handling, Ctrl-C during preparation (embedded PostgreSQL
+// starting, migrations) is remembered and honoured once cleanup is possible.
+let interrupted = false;
+const remember = () => void (interrupted = true);
+process.on("SIGINT", remember).on("SIGTERM", remember);
+
 try {
   const parts = await loadParts(wanted, (msg) => logger.warn(msg));
   const { env, cleanup } = await prepareEnvironment({
@@ -37,6 +43,11 @@ try {
   });
   // The launcher migrates once; parts started by it need not.
   env.MIGRATE_ON_START = "false";
+  process.off("SIGINT", remember).off("SIGTERM", remember);
+  if (interrupted) {
+    await cleanup();
+    process.exit(0);
+  }
   if (values.split) await runSplit(parts, env, logger, cleanup);
   else
     await runParts(

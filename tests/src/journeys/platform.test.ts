@@ -33,6 +33,7 @@ describe("npm start (all-in-one platform)", () => {
       parts: ["gateway"],
       timeoutMs: 120_000,
     });
+    let exitCode: number | null = null;
     try {
       const url = `http://127.0.0.1:${env.GATEWAY_PORT}`;
       for (let i = 0; i < 100 && !proc.lines.some((l) => l.includes("CodeReview Mesh is ready")); i++)
@@ -47,8 +48,10 @@ describe("npm start (all-in-one platform)", () => {
       const secrets = JSON.parse(await readFile(path.join(dataDir, "secrets.json"), "utf8")) as Record<string, string>;
       assert.ok((secrets.MESH_SECRET ?? "").length >= 32, "generated secrets are kept in the data directory");
     } finally {
-      assert.equal(await proc.stop("SIGINT", 30_000), 0, "Ctrl-C stops every part and exits 0");
+      // Recorded, then asserted after the body's own assertions (a failure there stays visible).
+      exitCode = await proc.stop("SIGINT", 30_000);
     }
+    assert.equal(exitCode, 0, "Ctrl-C stops every part and exits 0");
   });
 
   it("--split runs every part as its own process against the given PostgreSQL and Redis", async () => {
