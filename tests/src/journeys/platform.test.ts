@@ -33,7 +33,7 @@ describe("npm start (all-in-one platform)", () => {
       parts: ["gateway"],
       timeoutMs: 120_000,
     });
-    let exitCode: number | null = null;
+    let exitCode: number | null;
     try {
       const url = `http://127.0.0.1:${env.GATEWAY_PORT}`;
       for (let i = 0; i < 100 && !proc.lines.some((l) => l.includes("CodeReview Mesh is ready")); i++)
