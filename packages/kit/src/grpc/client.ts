@@ -3,7 +3,7 @@ import { service as healthService } from "grpc-health-check";
 import type { Logger } from "pino";
 import { Breaker, type BreakerOptions } from "../breaker.js";
 import { currentContext, remainingMs } from "../context.js";
-import { HttpError, fromGrpcError, unavailable, type GrpcLikeError } from "../errors.js";
+import { HttpError, PROBLEM_METADATA_KEY, fromGrpcError, unavailable, type GrpcLikeError } from "../errors.js";
 import { IDENTITY_HEADER, signIdentity } from "../identity.js";
 import type { Metrics } from "../metrics.js";
 import { loadProto, serviceDefinition } from "./proto.js";
@@ -103,7 +103,10 @@ export function createGrpcClient(opts: GrpcClientOptions): GrpcClient {
 
   const translate = (err: GrpcLikeError, method: string): HttpError => {
     let error: HttpError;
-    if (err.code === grpc.status.UNAVAILABLE) error = unavailable(opts.peer);
+    // A peer that answered 503 itself says why (its problem rides in the trailers); a peer that
+    // could not be reached at all is "unavailable" under its own name.
+    const answered = (err.metadata?.get(PROBLEM_METADATA_KEY).length ?? 0) > 0;
+    if (err.code === grpc.status.UNAVAILABLE && !answered) error = unavailable(opts.peer);
     else if (err.code === grpc.status.DEADLINE_EXCEEDED)
       error = new HttpError(504, `Dependency '${opts.peer}' did not answer ${method} in time`, {
         extensions: { dependency: opts.peer },

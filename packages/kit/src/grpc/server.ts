@@ -68,7 +68,13 @@ function toServiceError(err: unknown, requestId: string): grpc.ServiceError {
 
 export function createGrpcServer(opts: GrpcServerOptions): GrpcServerHandle {
   const { logger, metrics, lifecycle, meshSecret } = opts;
-  const server = new grpc.Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024 });
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": 16 * 1024 * 1024,
+    // Clients reconnect every few minutes, so replicas added behind a Kubernetes Service (HPA)
+    // get their share of long-lived gRPC connections; in-flight calls get a grace period.
+    "grpc.max_connection_age_ms": 5 * 60_000,
+    "grpc.max_connection_age_grace_ms": 30_000,
+  });
   const statusMap: Record<string, "SERVING" | "NOT_SERVING"> = { "": "SERVING" };
   const definitions = [];
 

@@ -141,6 +141,15 @@ describe("service kit over real HTTP and gRPC", () => {
     assert.equal(body.detail, "failing with 409");
   });
 
+  it("keeps the detail of a peer's own 503 instead of calling the peer unreachable", async () => {
+    const { res, body } = await call(caller, "/api/echo", {
+      method: "POST",
+      body: JSON.stringify({ failWithStatus: 503 }),
+    });
+    assert.equal(res.status, 503);
+    assert.equal(body.detail, "failing with 503");
+  });
+
   it("cuts a slow peer at the deadline with 504", async () => {
     const started = Date.now();
     const { res } = await call(caller, "/api/echo", { method: "POST", body: JSON.stringify({ delayMs: 1500 }) });
