@@ -22,7 +22,7 @@ export function renderText(t: Table): string {
 
 export function renderMarkdown(t: Table): string {
   const esc = (s: string) => s.replace(/\|/g, "\\|");
-  const out = [`#### ${t.title}`, "", `| ${t.columns.map(esc).join(" | ")} |`];
+  const out = [`#### ${t.title.trim()}`, "", `| ${t.columns.map(esc).join(" | ")} |`];
   out.push(`| ${t.columns.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`);
   for (const r of t.rows) out.push(`| ${t.columns.map((_, i) => esc(cell(r[i] ?? ""))).join(" | ")} |`);
   if (t.notes?.length) out.push("", ...t.notes.map((n) => `- ${n}`));

@@ -82,7 +82,7 @@ export async function runOverhead(ctx: BenchContext, rig: Rig, only?: RowKey[]):
         nginx = n;
         targets.push({
           key: "nginx",
-          label: `nginx ${nginxVersion(bin)} (1 worker) → service`,
+          label: `${nginxVersion(bin)} (1 worker) → service`,
           url: `http://127.0.0.1:${n.port}${BENCH_ROUTE}`,
           headers: identity,
           pids: () => [n.child.pid!, ...childPids(n.child.pid!)],
