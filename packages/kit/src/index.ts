@@ -13,5 +13,6 @@ export * from "./grpc/client.js";
 export * from "./grpc/proto.js";
 export * from "./grpc/server.js";
 export * from "./http/app.js";
+export * from "./http/openapi.js";
 export * from "./http/ops.js";
 export * from "./http/validate.js";

@@ -1,8 +1,8 @@
+import { openApiDoc, routePaths, type RouteDoc } from "@crm/kit";
 import { z } from "zod";
-import { document, type Operation } from "./openapi-builder.js";
 import { aliasParams, chatRequest, chatResponse, modelList, putRouteBody, routeView } from "./schemas.js";
 
-const OPS: Operation[] = [
+const ROUTES: RouteDoc[] = [
   {
     method: "post",
     path: "/api/v1/ai/chat/completions",
@@ -11,7 +11,8 @@ const OPS: Operation[] = [
       "OpenAI-compatible chat completion through a model id or route alias; `stream: true` answers as text/event-stream chunks ending in `data: [DONE]`. Headers: x-provider, x-model, x-cache (hit|miss), x-fallbacks, x-retries, x-redactions. Optional x-project-id attributes usage to a project.",
     access: "any signed-in user",
     body: chatRequest,
-    responses: { 200: chatResponse },
+    ok: { 200: { description: "OK", schema: chatResponse } },
+    errors: ["default"],
   },
   {
     method: "get",
@@ -19,7 +20,8 @@ const OPS: Operation[] = [
     tag: "ai",
     summary: "OpenAI-style list of models and route aliases",
     access: "any signed-in user",
-    responses: { 200: modelList },
+    ok: { 200: { description: "OK", schema: modelList } },
+    errors: ["default"],
   },
   {
     method: "get",
@@ -27,7 +29,8 @@ const OPS: Operation[] = [
     tag: "ai",
     summary: "List route aliases",
     access: "admin",
-    responses: { 200: z.object({ items: z.array(routeView) }) },
+    ok: { 200: { description: "OK", schema: z.object({ items: z.array(routeView) }) } },
+    errors: ["default"],
   },
   {
     method: "put",
@@ -37,7 +40,8 @@ const OPS: Operation[] = [
     access: "admin",
     params: aliasParams,
     body: putRouteBody,
-    responses: { 200: routeView },
+    ok: { 200: { description: "OK", schema: routeView } },
+    errors: ["default"],
   },
   {
     method: "get",
@@ -46,7 +50,8 @@ const OPS: Operation[] = [
     summary: "Get a route alias",
     access: "admin",
     params: aliasParams,
-    responses: { 200: routeView },
+    ok: { 200: { description: "OK", schema: routeView } },
+    errors: ["default"],
   },
   {
     method: "delete",
@@ -55,8 +60,10 @@ const OPS: Operation[] = [
     summary: "Delete a route alias",
     access: "admin",
     params: aliasParams,
-    responses: { 204: "Deleted" },
+    ok: { 204: { description: "Deleted" } },
+    errors: ["default"],
   },
 ];
 
-export const openApiDocument = () => document("CodeReview Mesh AI orchestrator", OPS);
+export const openApiDocument = () =>
+  openApiDoc({ title: "CodeReview Mesh AI orchestrator", paths: routePaths(ROUTES) });

@@ -1,6 +1,5 @@
-import { pageQuery } from "@crm/kit";
+import { openApiDoc, pageQuery, routePaths, type RouteDoc } from "@crm/kit";
 import { z } from "zod";
-import { document, type Operation } from "./openapi-builder.js";
 import {
   createProviderBody,
   healthView,
@@ -15,7 +14,7 @@ import {
 
 const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
-const OPS: Operation[] = [
+const ROUTES: RouteDoc[] = [
   {
     method: "post",
     path: "/api/v1/providers",
@@ -23,7 +22,8 @@ const OPS: Operation[] = [
     summary: "Create a provider (the API key is stored encrypted, never returned)",
     access: "admin",
     body: createProviderBody,
-    responses: { 201: providerView },
+    ok: { 201: { description: "OK", schema: providerView } },
+    errors: ["default"],
   },
   {
     method: "get",
@@ -32,7 +32,8 @@ const OPS: Operation[] = [
     summary: "List providers",
     access: "any user",
     query: pageQuery,
-    responses: { 200: page(providerView) },
+    ok: { 200: { description: "OK", schema: page(providerView) } },
+    errors: ["default"],
   },
   {
     method: "get",
@@ -41,7 +42,8 @@ const OPS: Operation[] = [
     summary: "Get a provider",
     access: "any user",
     params: idParams,
-    responses: { 200: providerView },
+    ok: { 200: { description: "OK", schema: providerView } },
+    errors: ["default"],
   },
   {
     method: "patch",
@@ -51,7 +53,8 @@ const OPS: Operation[] = [
     access: "admin",
     params: idParams,
     body: patchProviderBody,
-    responses: { 200: providerView },
+    ok: { 200: { description: "OK", schema: providerView } },
+    errors: ["default"],
   },
   {
     method: "delete",
@@ -60,7 +63,8 @@ const OPS: Operation[] = [
     summary: "Delete a provider",
     access: "admin",
     params: idParams,
-    responses: { 204: "Deleted" },
+    ok: { 204: { description: "Deleted" } },
+    errors: ["default"],
   },
   {
     method: "get",
@@ -70,7 +74,8 @@ const OPS: Operation[] = [
       "Breaker state per model (reported by orchestrators), recent error rate and latency (from the usage ledger)",
     access: "any user",
     params: idParams,
-    responses: { 200: healthView },
+    ok: { 200: { description: "OK", schema: healthView } },
+    errors: ["default"],
   },
   {
     method: "put",
@@ -79,7 +84,8 @@ const OPS: Operation[] = [
     summary: "Create or replace the quota of a scope/subject/provider",
     access: "admin",
     body: putQuotaBody,
-    responses: { 200: quotaView },
+    ok: { 200: { description: "OK", schema: quotaView } },
+    errors: ["default"],
   },
   {
     method: "get",
@@ -87,7 +93,8 @@ const OPS: Operation[] = [
     tag: "quotas",
     summary: "Quotas that apply to the caller (admin: all) with current consumption",
     access: "any user",
-    responses: { 200: z.object({ items: z.array(quotaView) }) },
+    ok: { 200: { description: "OK", schema: z.object({ items: z.array(quotaView) }) } },
+    errors: ["default"],
   },
   {
     method: "delete",
@@ -96,7 +103,8 @@ const OPS: Operation[] = [
     summary: "Remove a quota",
     access: "admin",
     params: idParams,
-    responses: { 204: "Deleted" },
+    ok: { 204: { description: "Deleted" } },
+    errors: ["default"],
   },
   {
     method: "get",
@@ -105,15 +113,20 @@ const OPS: Operation[] = [
     summary: "Usage aggregates over a range (default the last 30 days); members see their own",
     access: "any user",
     query: usageQuery,
-    responses: {
-      200: z.object({
-        from: z.string(),
-        to: z.string(),
-        groupBy: z.string(),
-        items: z.array(usageItem.extend({ name: z.string().nullable().optional() })),
-      }),
+    ok: {
+      200: {
+        description: "OK",
+        schema: z.object({
+          from: z.string(),
+          to: z.string(),
+          groupBy: z.string(),
+          items: z.array(usageItem.extend({ name: z.string().nullable().optional() })),
+        }),
+      },
     },
+    errors: ["default"],
   },
 ];
 
-export const openApiDocument = () => document("CodeReview Mesh provider service", OPS);
+export const openApiDocument = () =>
+  openApiDoc({ title: "CodeReview Mesh provider service", paths: routePaths(ROUTES) });
