@@ -10,8 +10,8 @@ import {
   unavailable,
   type Lifecycle,
   type Logger,
+  type BatchedRateLimiter,
   type Metrics,
-  type SlidingWindowLimiter,
 } from "@crm/kit";
 import { clientAddress, hasUnreadBody, sendProblem } from "./http.js";
 import type { Authenticator, Caller } from "./identity/authenticator.js";
@@ -24,12 +24,15 @@ export interface PipelineOptions {
   lifecycle: Lifecycle;
   authenticator: Authenticator;
   upstreams: ReadonlyMap<UpstreamName, Upstream>;
-  limiter: SlidingWindowLimiter | undefined;
+  limiter: BatchedRateLimiter | undefined;
   limits: { user: number; anonymous: number; windowMs: number };
   bodyLimits: { body: number; archive: number };
   trust: (addr: string, i: number) => boolean;
   corsOrigins: string[];
+  /** A request refused by the rate limit. */
   onRejected?: (reason: "ratelimit") => void;
+  /** A request let through unchecked because the rate limiter cannot reach Redis (fail-open). */
+  onDegraded?: () => void;
 }
 
 /** Headers the client may read cross-origin. */
@@ -183,8 +186,10 @@ export function createPipeline(opts: PipelineOptions): http.RequestListener {
       .then(async (caller) => {
         if (limiter) {
           const max = caller.identity.role === "anonymous" ? limits.anonymous : limits.user;
-          const decision = await limiter.consume(caller.bucket, 1, max);
-          if (!decision.degraded) {
+          // Local and synchronous: Redis is updated by the limiter's background sync.
+          const decision = limiter.consume(caller.bucket, 1, max);
+          if (decision.degraded) opts.onDegraded?.();
+          else {
             res.setHeader("ratelimit-limit", String(decision.limit));
             res.setHeader("ratelimit-remaining", String(decision.remaining));
             res.setHeader("ratelimit-reset", String(Math.ceil(decision.resetMs / 1000)));
