@@ -82,6 +82,7 @@ export default definePart({
             errorThresholdPercentage: cfg.BREAKER_ERROR_PERCENT,
           },
           metrics,
+          logger,
         }),
       );
     }

@@ -16,7 +16,7 @@ import {
 import { clientAddress, hasUnreadBody, sendProblem } from "./http.js";
 import type { Authenticator, Caller } from "./identity/authenticator.js";
 import { bodyLimitFor, isSuspiciousPath, resolveRoute, type UpstreamName } from "./routes.js";
-import { exchangeOf, type Upstream } from "./upstream.js";
+import { endExchange, exchangeOf, type Upstream } from "./upstream.js";
 
 export interface PipelineOptions {
   logger: Logger;
@@ -34,6 +34,9 @@ export interface PipelineOptions {
   /** A request let through unchecked because the rate limiter cannot reach Redis (fail-open). */
   onDegraded?: () => void;
 }
+
+/** Labelled histogram children cached by method, route and status (bounded: odd methods are not cached). */
+const MAX_CACHED_CHILDREN = 512;
 
 /** Headers the client may read cross-origin. */
 const EXPOSED = [
@@ -78,13 +81,32 @@ const CREDENTIAL_OPTIONAL = new Set([
 
 /**
  * The hot path: every /api/v1/* and /.well-known/* request. No express, no body parsing: header
- * checks, a cached credential lookup, one Redis round trip for the rate limit, then the proxy.
+ * checks, a cached credential lookup, a local rate-limit decision (synced to Redis in the
+ * background), then the proxy. One 'close' listener per request does the bookkeeping.
  */
 export function createPipeline(opts: PipelineOptions): http.RequestListener {
   const { logger, metrics, lifecycle, authenticator, upstreams, limiter, limits, bodyLimits, trust } = opts;
   const anyOrigin = opts.corsOrigins.includes("*");
   const origins = new Set(opts.corsOrigins);
   const windowSeconds = Math.ceil(limits.windowMs / 1000);
+  const policies = new Map<number, string>();
+  const policyOf = (limit: number) => {
+    let p = policies.get(limit);
+    if (p === undefined) policies.set(limit, (p = `${limit};w=${windowSeconds}`));
+    return p;
+  };
+
+  type Observer = { observe(value: number): void };
+  const durations = new Map<string, Observer>();
+  const observeDuration = (method: string, route: string, status: number, seconds: number) => {
+    const key = `${method} ${route} ${status}`;
+    let child = durations.get(key);
+    if (child === undefined) {
+      child = metrics.httpDuration.labels(method, route, String(status));
+      if (durations.size < MAX_CACHED_CHILDREN) durations.set(key, child);
+    }
+    child.observe(seconds);
+  };
 
   const cors = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
     const origin = req.headers.origin;
@@ -122,15 +144,14 @@ export function createPipeline(opts: PipelineOptions): http.RequestListener {
     const route = resolveRoute(path);
     lifecycle.enter();
     res.once("close", () => {
+      endExchange(req, res);
       lifecycle.leave();
       const seconds = (performance.now() - started) / 1000;
       const status = res.statusCode;
-      metrics.httpDuration.observe(
-        { method: req.method ?? "", route: route?.prefix ?? "unmatched", status: String(status) },
-        seconds,
-      );
+      observeDuration(req.method ?? "", route?.prefix ?? "unmatched", status, seconds);
       // Successes stay out of INFO logs; the path never includes the query (it may carry secrets).
-      if (status >= 400 || !res.writableFinished) {
+      // 503s refused by an open breaker are logged once per open period by the upstream instead.
+      if ((status >= 400 || !res.writableFinished) && !exchangeOf(req)?.refused) {
         const line = {
           method: req.method,
           path,
@@ -193,7 +214,7 @@ export function createPipeline(opts: PipelineOptions): http.RequestListener {
             res.setHeader("ratelimit-limit", String(decision.limit));
             res.setHeader("ratelimit-remaining", String(decision.remaining));
             res.setHeader("ratelimit-reset", String(Math.ceil(decision.resetMs / 1000)));
-            res.setHeader("ratelimit-policy", `${decision.limit};w=${windowSeconds}`);
+            res.setHeader("ratelimit-policy", policyOf(decision.limit));
           }
           if (!decision.allowed) {
             opts.onRejected?.("ratelimit");

@@ -1,5 +1,5 @@
 import http from "node:http";
-import { Breaker, HttpError, PROBLEM_CONTENT_TYPE, unavailable, type Metrics } from "@crm/kit";
+import { Breaker, HttpError, PROBLEM_CONTENT_TYPE, unavailable, type Logger, type Metrics } from "@crm/kit";
 import { createProxyMiddleware, type Plugin, type RequestHandler } from "http-proxy-middleware";
 import type { UpstreamName } from "./routes.js";
 
@@ -15,8 +15,12 @@ export interface Exchange {
   timedOut: boolean;
   /** The gateway itself stopped the exchange (e.g. body too large); not the upstream's fault. */
   aborted: boolean;
+  /** The open breaker refused the request (nothing was sent upstream). */
+  refused: boolean;
   /** The request to the upstream, once it has a socket. */
   proxyReq?: http.ClientRequest;
+  /** The upstream's response, once it arrived. */
+  proxyRes?: http.IncomingMessage;
 }
 
 const EXCHANGE = Symbol("crm.exchange");
@@ -24,6 +28,18 @@ type WithExchange = http.IncomingMessage & { [EXCHANGE]?: Exchange };
 
 export function exchangeOf(req: http.IncomingMessage): Exchange | undefined {
   return (req as WithExchange)[EXCHANGE];
+}
+
+/**
+ * The client's response closed (finished or aborted): called from the pipeline's one 'close'
+ * listener. A stream (SSE) whose client went away must not keep the upstream busy, and an
+ * exchange still waiting for its upstream settles as a non-failure.
+ */
+export function endExchange(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const ex = (req as WithExchange)[EXCHANGE];
+  if (!ex) return;
+  if (!res.writableEnded) ex.proxyRes?.destroy();
+  ex.settle?.();
 }
 
 /** An upstream failure as the breaker sees it; `error` is what the client gets (unless it already has an answer). */
@@ -43,7 +59,12 @@ export interface UpstreamOptions {
   maxSockets: number;
   breaker: { resetTimeoutMs: number; volumeThreshold: number; errorThresholdPercentage: number };
   metrics: Metrics;
+  /** Where the breaker's open periods are reported (once each, not per refused request). */
+  logger?: Logger;
 }
+
+/** Sockets idle longer than this are dropped, before the upstream's 65 s keep-alive closes them under us. */
+const IDLE_SOCKET_MS = 30_000;
 
 /**
  * One upstream service: a keep-alive agent, an http-proxy-middleware instance (default plugins
@@ -58,13 +79,26 @@ export class Upstream {
   readonly agent: http.Agent;
   private readonly middleware: RequestHandler<http.IncomingMessage, http.ServerResponse>;
   private readonly timeoutMs: number;
+  private readonly logger: Logger | undefined;
+  /** Requests the open breaker refused since it last let one through. */
+  private refused = 0;
 
   constructor(opts: UpstreamOptions) {
     this.name = opts.name;
     this.url = opts.url.replace(/\/+$/, "");
     this.timeoutMs = opts.timeoutMs;
-    // Idle sockets are dropped before the upstream's 65 s keep-alive would close them under us.
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets, maxFreeSockets: 64, timeout: 30_000 });
+    this.logger = opts.logger;
+    // The inactivity timeout is the socket's own timer, armed once per socket by the agent: no
+    // timer per exchange. It doubles as the idle-socket timeout, so it is used that way only when
+    // it is not longer than IDLE_SOCKET_MS; a longer one is armed per request instead.
+    const socketTimeout = Math.min(this.timeoutMs, IDLE_SOCKET_MS);
+    this.agent = new http.Agent({
+      keepAlive: true,
+      maxSockets: opts.maxSockets,
+      maxFreeSockets: 64,
+      timeout: socketTimeout,
+    });
+    const perRequestTimeout = this.timeoutMs > IDLE_SOCKET_MS;
     this.breaker = new Breaker(
       `upstream.${opts.name}`,
       { ...opts.breaker, isFailure: (err) => err instanceof UpstreamFailure },
@@ -79,10 +113,13 @@ export class Upstream {
           proxyReq.destroy();
           return;
         }
-        proxyReq.setTimeout(this.timeoutMs, () => {
+        const onTimeout = () => {
           ex.timedOut = true;
           proxyReq.destroy(Object.assign(new Error("upstream timed out"), { code: "ETIMEDOUT" }));
-        });
+        };
+        // The agent's socket timeout makes the request emit 'timeout' after timeoutMs of silence.
+        if (perRequestTimeout) proxyReq.setTimeout(this.timeoutMs, onTimeout);
+        else proxyReq.once("timeout", onTimeout);
       });
       proxy.on("proxyRes", (proxyRes, req, res) => {
         const ex = exchangeOf(req);
@@ -93,11 +130,9 @@ export class Upstream {
         const vary = res.getHeader("vary");
         if (vary !== undefined && proxyRes.headers.vary)
           proxyRes.headers.vary = `${proxyRes.headers.vary}, ${String(vary)}`;
-        // Streams (SSE) whose client went away must not keep the upstream busy.
-        res.once("close", () => {
-          if (!res.writableEnded) proxyRes.destroy();
-        });
         if (!ex) return;
+        // Streams (SSE) whose client went away must not keep the upstream busy (see endExchange).
+        ex.proxyRes = proxyRes;
         ex.responded = true;
         const status = proxyRes.statusCode ?? 502;
         const contentType = proxyRes.headers["content-type"];
@@ -156,19 +191,23 @@ export class Upstream {
       responded: false,
       timedOut: false,
       aborted: false,
+      refused: false,
     };
     (req as WithExchange)[EXCHANGE] = ex;
+    let ran = false;
     return this.breaker
       .fire(
         () =>
           new Promise<void>((resolve, reject) => {
+            ran = true;
+            if (this.refused > 0) this.circuitPassed();
+            // The client going away (or the response ending some other way) settles the exchange
+            // as a non-failure: the pipeline's 'close' listener calls endExchange.
             ex.settle = (err) => {
               ex.settle = undefined;
               if (err) reject(err);
               else resolve();
             };
-            // The client went away or the response ended some other way: settle as a non-failure.
-            res.once("close", () => ex.settle?.());
             void this.middleware(req, res, (err?: unknown) =>
               ex.settle?.(new UpstreamFailure(new HttpError(502, `Proxy to '${this.name}' failed`, { cause: err }))),
             );
@@ -177,8 +216,26 @@ export class Upstream {
       )
       .catch((err: unknown) => {
         if (err instanceof UpstreamFailure) throw err.error;
+        if (!ran) {
+          ex.refused = true;
+          if (this.refused++ === 0) {
+            this.logger?.error(
+              { upstream: this.name, breaker: this.breaker.name, state: this.breaker.state },
+              "upstream circuit open: refusing requests with 503 (logged once per open period)",
+            );
+          }
+        }
         throw err;
       });
+  }
+
+  /** The breaker let a call through again after refusing some: one line with the count. */
+  private circuitPassed(): void {
+    this.logger?.warn(
+      { upstream: this.name, breaker: this.breaker.name, refused: this.refused },
+      "upstream circuit let a request through again after refusing requests",
+    );
+    this.refused = 0;
   }
 
   close(): void {

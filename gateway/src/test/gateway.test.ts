@@ -565,6 +565,15 @@ describe("gateway upstream breaker", () => {
       assert.equal((await call(gw.base, "/api/v1/projects")).status, 200);
       metrics = await (await fetch(`${gw.base}/metrics`)).text();
       assert.match(metrics, /circuit_breaker_state\{[^}]*breaker="upstream\.project"[^}]*\} 0/);
+      // No log storm: the refused requests give one error line for the open period and one
+      // summary when the circuit lets a request through again, not one line per 503.
+      const lines = gw.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+      const opened = lines.filter((l) => /circuit open: refusing/.test(String(l.msg)));
+      assert.equal(opened.length, 1, "one line per open period");
+      const passed = lines.find((l) => /let a request through again/.test(String(l.msg)));
+      assert.ok(passed && Number(passed.refused) >= 6, `summary: ${JSON.stringify(passed)}`);
+      const perRequest = lines.filter((l) => l.status === 503 && l.msg === "request failed");
+      assert.ok(perRequest.length <= failures.length, `per-request 503 lines: ${perRequest.length}`);
     } finally {
       await gw.stop();
       await project.stop();

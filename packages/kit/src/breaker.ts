@@ -39,18 +39,22 @@ export class Breaker {
       ...(isFailure ? { errorFilter: (err: unknown) => !isFailure(err) } : {}),
     });
     if (metrics) {
-      const publish = () => metrics.breakerState.set({ breaker: name }, STATE_VALUE[this.state]);
+      // Labelled children are built once here, not per call (success fires on every call).
+      const state = metrics.breakerState.labels(name);
+      const publish = () => state.set(STATE_VALUE[this.state]);
       publish();
       // opossum's typings overload `on` per event name, so a loop over names needs a plain emitter view.
       const emitter = this.cb as unknown as NodeJS.EventEmitter;
       for (const event of ["open", "close", "halfOpen"]) {
+        const counter = metrics.breakerEvents.labels(name, event);
         emitter.on(event, () => {
           publish();
-          metrics.breakerEvents.inc({ breaker: name, event });
+          counter.inc();
         });
       }
       for (const event of ["success", "failure", "reject"]) {
-        emitter.on(event, () => metrics.breakerEvents.inc({ breaker: name, event }));
+        const counter = metrics.breakerEvents.labels(name, event);
+        emitter.on(event, () => counter.inc());
       }
     }
   }
