@@ -189,57 +189,73 @@ export function createPipeline(opts: PipelineOptions): http.RequestListener {
     // Whatever identity the client claims is dropped before anything else looks at the request.
     delete req.headers[IDENTITY_HEADER];
     const address = clientAddress(req, trust);
-    const authorization = req.headers.authorization;
-    const apiKey = req.headers["x-api-key"];
-    const authenticated: Promise<Caller> =
-      authorization === undefined && apiKey === undefined
-        ? Promise.resolve(authenticator.anonymous(address.ip))
-        : authenticator
-            .authenticate(authorization, typeof apiKey === "string" ? apiKey : apiKey?.[0], address.ip)
-            .catch((err: unknown) => {
-              if (err instanceof HttpError && err.status === 401 && CREDENTIAL_OPTIONAL.has(`${req.method} ${path}`)) {
-                return authenticator.anonymous(address.ip);
-              }
-              throw err;
-            });
+    const fail = (err: unknown) => {
+      if (exchangeOf(req)?.responded) return;
+      sendProblem(req, res, err, requestId);
+    };
 
-    void authenticated
-      .then(async (caller) => {
-        if (limiter) {
-          const max = caller.identity.role === "anonymous" ? limits.anonymous : limits.user;
-          // Local and synchronous: Redis is updated by the limiter's background sync.
-          const decision = limiter.consume(caller.bucket, 1, max);
-          if (decision.degraded) opts.onDegraded?.();
-          else {
-            res.setHeader("ratelimit-limit", String(decision.limit));
-            res.setHeader("ratelimit-remaining", String(decision.remaining));
-            res.setHeader("ratelimit-reset", String(Math.ceil(decision.resetMs / 1000)));
-            res.setHeader("ratelimit-policy", policyOf(decision.limit));
-          }
-          if (!decision.allowed) {
-            opts.onRejected?.("ratelimit");
-            throw tooManyRequests(
+    /** Rate limit, forwarded headers, then the proxy; synchronous up to the upstream exchange. */
+    const proceed = (caller: Caller): void => {
+      if (limiter) {
+        const max = caller.identity.role === "anonymous" ? limits.anonymous : limits.user;
+        // Local and synchronous: Redis is updated by the limiter's background sync.
+        const decision = limiter.consume(caller.bucket, 1, max);
+        if (decision.degraded) opts.onDegraded?.();
+        else {
+          res.setHeader("ratelimit-limit", String(decision.limit));
+          res.setHeader("ratelimit-remaining", String(decision.remaining));
+          res.setHeader("ratelimit-reset", String(Math.ceil(decision.resetMs / 1000)));
+          res.setHeader("ratelimit-policy", policyOf(decision.limit));
+        }
+        if (!decision.allowed) {
+          opts.onRejected?.("ratelimit");
+          return fail(
+            tooManyRequests(
               `Rate limit of ${decision.limit} requests per ${windowSeconds} s exceeded`,
               Math.max(1, Math.ceil(decision.retryAfterMs / 1000)),
               { limit: decision.limit, windowSeconds },
-            );
-          }
+            ),
+          );
         }
-        if (res.destroyed) return;
-        const headers = req.headers;
-        for (const name of STRIPPED) delete headers[name];
-        headers[IDENTITY_HEADER] = caller.assertion;
-        headers["x-forwarded-for"] = address.forwardedFor;
-        if (headers["x-forwarded-proto"] === undefined || !trust(req.socket.remoteAddress ?? "", 0)) {
-          headers["x-forwarded-proto"] = "encrypted" in req.socket && req.socket.encrypted ? "https" : "http";
-        }
-        if (declared === undefined && hasUnreadBody(req)) countBody(req, res, limit, requestId);
-        await upstream.forward(req, res);
-      })
+      }
+      if (res.destroyed) return;
+      const headers = req.headers;
+      for (const name of STRIPPED) delete headers[name];
+      headers[IDENTITY_HEADER] = caller.assertion;
+      headers["x-forwarded-for"] = address.forwardedFor;
+      if (headers["x-forwarded-proto"] === undefined || !trust(req.socket.remoteAddress ?? "", 0)) {
+        headers["x-forwarded-proto"] = "encrypted" in req.socket && req.socket.encrypted ? "https" : "http";
+      }
+      if (declared === undefined && hasUnreadBody(req)) countBody(req, res, limit, requestId);
+      upstream.forward(req, res).catch(fail);
+    };
+
+    const authorization = req.headers.authorization;
+    const rawApiKey = req.headers["x-api-key"];
+    const apiKey = typeof rawApiKey === "string" ? rawApiKey : rawApiKey?.[0];
+    // Anonymous callers and cached credentials (the common case) are resolved without a promise.
+    const known =
+      authorization === undefined && apiKey === undefined
+        ? authenticator.anonymous(address.ip)
+        : authenticator.cached(authorization, apiKey, address.ip);
+    if (known) {
+      try {
+        proceed(known);
+      } catch (err) {
+        fail(err);
+      }
+      return;
+    }
+    authenticator
+      .authenticate(authorization, apiKey, address.ip)
       .catch((err: unknown) => {
-        if (exchangeOf(req)?.responded) return;
-        sendProblem(req, res, err, requestId);
-      });
+        if (err instanceof HttpError && err.status === 401 && CREDENTIAL_OPTIONAL.has(`${req.method} ${path}`)) {
+          return authenticator.anonymous(address.ip);
+        }
+        throw err;
+      })
+      .then(proceed)
+      .catch(fail);
   };
 }
 

@@ -65,6 +65,35 @@ export class Authenticator {
     this.algorithms = opts.algorithms;
   }
 
+  /**
+   * The caller, synchronously, when the credential is a well-formed one whose verification is
+   * cached and still valid (the hot path); undefined when `authenticate` must decide.
+   */
+  cached(authorization: string | undefined, apiKeyHeader: string | undefined, ip: string): Caller | undefined {
+    let credential: string;
+    if (authorization !== undefined) {
+      if (authorization.length < 8 || authorization.slice(0, 7).toLowerCase() !== "bearer ") return undefined;
+      credential = authorization.slice(7).trim();
+    } else if (apiKeyHeader !== undefined) {
+      credential = apiKeyHeader.trim();
+    } else return undefined;
+    const now = Date.now();
+    let verified: Verified | undefined;
+    if (credential.startsWith("crm_")) {
+      const entry = this.apiKeys.get(credential);
+      if (!entry || entry.until <= now || "rejected" in entry) return undefined;
+      verified = entry;
+    } else {
+      verified = this.tokens.get(credential);
+      if (!verified || verified.until <= now) return undefined;
+    }
+    return {
+      identity: { ...verified.identity, ip },
+      bucket: `u:${verified.identity.sub}`,
+      assertion: this.assert(verified, ip),
+    };
+  }
+
   /** Resolves the caller or throws a 401 (bad credentials) / 503 (auth unreachable). */
   async authenticate(authorization: string | undefined, apiKeyHeader: string | undefined, ip: string): Promise<Caller> {
     let credential: string | undefined;
