@@ -1,4 +1,5 @@
 import http from "node:http";
+import { parse as parseUrl } from "node:url";
 import { Breaker, HttpError, PROBLEM_CONTENT_TYPE, unavailable, type Logger, type Metrics } from "@crm/kit";
 import { createProxyMiddleware, type Plugin, type RequestHandler } from "http-proxy-middleware";
 import type { UpstreamName } from "./routes.js";
@@ -157,7 +158,8 @@ export class Upstream {
       proxy.on("econnreset", (_err, req) => exchangeOf(req)?.settle?.());
     };
     this.middleware = createProxyMiddleware({
-      target: this.url,
+      // Parsed once here; given as a string, http-proxy would url.parse it on every request.
+      target: parseUrl(this.url),
       agent: this.agent,
       changeOrigin: false,
       xfwd: false,
