@@ -1,41 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { currentContext, runWithContext, type GrpcClient, type PartKit, type RequestContext } from "@crm/kit";
+import type { provider } from "@crm/proto";
 import type { Target } from "../domain/types.js";
 
 /** Catalog entries as the provider service sends them (no credentials). */
-export interface CatalogProvider {
-  id: string;
-  name: string;
-  kind: string;
-  models: { id: string; inputCostPerThousand: number; outputCostPerThousand: number; contextWindow: number }[];
-}
-
-export interface UsageReport {
-  requestId: string;
-  userId: string;
-  projectId: string;
-  providerId: string;
-  providerName: string;
-  model: string;
-  requestedModel: string;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  latencyMs: number;
-  cacheHit: boolean;
-  outcome: string;
-  error: string;
-}
-
-export interface BreakerReport {
-  providerId: string;
-  model: string;
-  state: string;
-  failures: number;
-  successes: number;
-  rejects: number;
-  latencyMeanMs: number;
-}
+export type CatalogProvider = provider.CatalogProvider__Output;
+/** One call for the usage ledger (Commit, Release, RecordUsage). */
+export type UsageReport = provider.UsageRecord;
+/** One breaker's state, for the provider's health view (ReportHealth). */
+export type BreakerReport = provider.BreakerReport;
 
 /**
  * The provider service, always called as this service (identity role "service"): it hands
@@ -62,17 +35,13 @@ export function providerClient(kit: PartKit, address: string) {
   return {
     client,
     async catalog(): Promise<CatalogProvider[]> {
-      return (await call<{ providers: CatalogProvider[] }>("ListCatalog", {})).providers;
+      return (await call<provider.Catalog__Output>("ListCatalog", {})).providers;
     },
     async resolve(providerId: string, model: string): Promise<Target> {
-      const t = await call<{
-        providerId: string;
-        providerName: string;
-        kind: string;
-        baseUrl: string;
-        apiKey: string;
-        model: CatalogProvider["models"][number];
-      }>("ResolveTarget", { providerId, model });
+      const req = { providerId, model } satisfies provider.ResolveTargetRequest;
+      const t = await call<provider.ResolvedTarget__Output>("ResolveTarget", req);
+      // Never null from our provider service (it always names the model it resolved).
+      if (!t.model) throw new Error("ResolveTarget answered without a model");
       return {
         providerId: t.providerId,
         providerName: t.providerName,
@@ -85,22 +54,15 @@ export function providerClient(kit: PartKit, address: string) {
         contextWindow: t.model.contextWindow,
       };
     },
-    reserve: (req: {
-      userId: string;
-      projectId: string;
-      providerId: string;
-      model: string;
-      estimatedInputTokens: number;
-      maxOutputTokens: number;
-    }) => call<{ reservationId: string; estimatedCostUsd: number; quotaIds: string[] }>("Reserve", req),
+    reserve: (req: provider.ReserveRequest) => call<provider.Reservation__Output>("Reserve", req),
     commit: async (reservationId: string, usage: UsageReport) =>
-      (await call<{ costUsd: number }>("Commit", { reservationId, usage })).costUsd,
+      (await call<provider.Ack__Output>("Commit", { reservationId, usage } satisfies provider.CommitRequest)).costUsd,
     release: async (reservationId: string, usage?: UsageReport) => {
-      await call("Release", { reservationId, ...(usage ? { usage } : {}) });
+      await call("Release", { reservationId, ...(usage ? { usage } : {}) } satisfies provider.ReleaseRequest);
     },
-    record: async (usage: UsageReport) => (await call<{ costUsd: number }>("RecordUsage", usage)).costUsd,
+    record: async (usage: UsageReport) => (await call<provider.Ack__Output>("RecordUsage", usage)).costUsd,
     reportHealth: async (instanceId: string, breakers: BreakerReport[]) => {
-      await call("ReportHealth", { instanceId, breakers });
+      await call("ReportHealth", { instanceId, breakers } satisfies provider.HealthReport);
     },
     close: () => client.close(),
   };

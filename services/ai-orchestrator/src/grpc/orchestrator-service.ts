@@ -1,4 +1,5 @@
 import { currentContext, unauthorized, type GrpcServiceRegistration } from "@crm/kit";
+import type { orchestrator } from "@crm/proto";
 import type { ServerUnaryCall } from "@grpc/grpc-js";
 import type { Caller, CompletionEngine } from "../domain/engine.js";
 import { reviewCode } from "../domain/review.js";
@@ -7,10 +8,11 @@ import { reviewCode } from "../domain/review.js";
  * proto3 `optional` fields: proto-loader marks a set field in its synthetic oneof
  * (`_temperature: "temperature"`), which is how "0" is told apart from "unset".
  */
-function optional<T>(msg: Record<string, unknown>, field: string): T | undefined {
-  if (`_${field}` in msg) return msg[`_${field}`] === field ? (msg[field] as T) : undefined;
-  const v = msg[field];
-  return v === null || v === undefined ? undefined : (v as T);
+function optional<M extends object, K extends keyof M & string>(msg: M, field: K): NonNullable<M[K]> | undefined {
+  const m = msg as Record<string, unknown>;
+  if (`_${field}` in m) return m[`_${field}`] === field ? (m[field] as NonNullable<M[K]>) : undefined;
+  const v = m[field];
+  return v === null || v === undefined ? undefined : (v as NonNullable<M[K]>);
 }
 
 /** A service may call on behalf of a user (`user_id`); a user's forwarded identity is that user. */
@@ -27,34 +29,19 @@ function cancellation(call: ServerUnaryCall<unknown, unknown>): AbortSignal {
   return ac.signal;
 }
 
-interface CompleteMsg {
-  model: string;
-  messages: { role: string; content: string }[];
-  json: boolean;
-  projectId: string;
-  userId: string;
-  [k: string]: unknown;
-}
-
-interface ReviewMsg {
-  path: string;
-  code: string;
-  language: string;
-  config: ({ model: string; promptTemplate: string; rules: string[] } & Record<string, unknown>) | null;
-  projectId: string;
-  userId: string;
-}
-
 export function orchestratorGrpc(engine: CompletionEngine, defaultReviewModel: string): GrpcServiceRegistration {
   return {
     file: "crm/orchestrator/v1/orchestrator.proto",
     service: "crm.orchestrator.v1.OrchestratorService",
     handlers: {
-      async Complete(req: CompleteMsg, call: ServerUnaryCall<unknown, unknown>) {
+      async Complete(
+        req: orchestrator.CompleteRequest__Output,
+        call: ServerUnaryCall<unknown, unknown>,
+      ): Promise<orchestrator.CompleteResponse> {
         const caller = callerOf(req.userId, req.projectId);
-        const temperature = optional<number>(req, "temperature");
-        const maxTokens = optional<number>(req, "maxTokens");
-        const seed = optional<number>(req, "seed");
+        const temperature = optional(req, "temperature");
+        const maxTokens = optional(req, "maxTokens");
+        const seed = optional(req, "seed");
         const { response, meta, costUsd } = await engine.complete(
           {
             model: req.model,
@@ -84,11 +71,14 @@ export function orchestratorGrpc(engine: CompletionEngine, defaultReviewModel: s
         };
       },
 
-      async ReviewCode(req: ReviewMsg, call: ServerUnaryCall<unknown, unknown>) {
+      async ReviewCode(
+        req: orchestrator.ReviewCodeRequest__Output,
+        call: ServerUnaryCall<unknown, unknown>,
+      ): Promise<orchestrator.ReviewCodeResponse> {
         const caller = callerOf(req.userId, req.projectId);
-        const cfg = req.config ?? { model: "", promptTemplate: "", rules: [] };
-        const temperature = optional<number>(cfg, "temperature");
-        const maxTokens = optional<number>(cfg, "maxTokens");
+        const cfg: orchestrator.ReviewConfig__Output = req.config ?? { model: "", promptTemplate: "", rules: [] };
+        const temperature = optional(cfg, "temperature");
+        const maxTokens = optional(cfg, "maxTokens");
         const result = await reviewCode(
           engine,
           {

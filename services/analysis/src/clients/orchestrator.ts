@@ -1,42 +1,15 @@
 import type { PartKit } from "@crm/kit";
+import type { orchestrator } from "@crm/proto";
 
-export interface ReviewConfigMessage {
-  model: string;
-  promptTemplate: string;
-  temperature?: number;
-  maxTokens?: number;
-  rules: string[];
-}
-
-export interface ReviewCodeRequest {
-  path: string;
-  code: string;
-  language: string;
-  config: ReviewConfigMessage;
-  projectId: string;
-  userId: string;
-}
-
-export interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-}
-
-/** The answer as it arrives: findings are validated by the caller, not trusted. */
-export interface ReviewCodeResponse {
-  findings: unknown[];
-  usage: Usage | null;
-  provider: string;
-  model: string;
-  cacheHit: boolean;
-  unparsed: boolean;
-  raw: string;
-}
+/**
+ * The answer as it arrives. Findings stay `unknown`: what a model put in them is validated by
+ * the caller (ai-review.ts), not trusted because the message decoded.
+ */
+export type ReviewCodeResponse = Omit<orchestrator.ReviewCodeResponse__Output, "findings"> & { findings: unknown[] };
 
 /** The ai-orchestrator over gRPC: AI review of one piece of code. */
 export interface OrchestratorClient {
-  reviewCode(request: ReviewCodeRequest, timeoutMs: number): Promise<ReviewCodeResponse>;
+  reviewCode(request: orchestrator.ReviewCodeRequest, timeoutMs: number): Promise<ReviewCodeResponse>;
   health(): Promise<void>;
   close(): void;
 }

@@ -1,24 +1,14 @@
 import type { PartKit } from "@crm/kit";
+import type { project } from "@crm/proto";
 
-export interface FileInfo {
-  id: string;
-  path: string;
-  size: number;
-  sha256: string;
-  language: string;
-  revision: number;
-}
+export type FileInfo = project.FileInfo__Output;
 
 export interface FileContent {
   file: FileInfo;
   content: string;
 }
 
-export interface AccessAnswer {
-  allowed: boolean;
-  role: string;
-  projectExists: boolean;
-}
+export type AccessAnswer = project.CheckAccessResponse__Output;
 
 export type Action = "read" | "write";
 
@@ -32,13 +22,6 @@ export interface ProjectClient {
   close(): void;
 }
 
-interface FileChunk {
-  file: FileInfo;
-  offset: number;
-  data: Buffer;
-  last: boolean;
-}
-
 export function projectClient(kit: PartKit, address: string): ProjectClient {
   const client = kit.grpcClient({
     peer: "project",
@@ -50,16 +33,21 @@ export function projectClient(kit: PartKit, address: string): ProjectClient {
   });
   return {
     async checkAccess(userId, projectId, action) {
-      return client.unary<AccessAnswer>("CheckAccess", { userId, projectId, action });
+      const req = { userId, projectId, action } satisfies project.CheckAccessRequest;
+      return client.unary<AccessAnswer>("CheckAccess", req);
     },
     async listFiles(projectId, globs) {
-      const res = await client.unary<{ files: FileInfo[] }>("ListFiles", { projectId, globs });
+      const req = { projectId, globs } satisfies project.ListFilesRequest;
+      const res = await client.unary<project.ListFilesResponse__Output>("ListFiles", req);
       return res.files.map((f) => ({ ...f, size: Number(f.size) }));
     },
     async getFiles(projectId, ids) {
       if (ids.length === 0) return [];
       const parts = new Map<string, { file: FileInfo; chunks: Buffer[] }>();
-      for await (const chunk of client.stream<FileChunk>("GetFiles", { projectId, ids }, { timeoutMs: 60_000 })) {
+      const req = { projectId, ids } satisfies project.GetFilesRequest;
+      for await (const chunk of client.stream<project.FileChunk__Output>("GetFiles", req, { timeoutMs: 60_000 })) {
+        // Every chunk names its file (see project-service.ts); a message field may be null on the wire.
+        if (!chunk.file) throw new Error("GetFiles sent a chunk without its file");
         let entry = parts.get(chunk.file.id);
         if (!entry) parts.set(chunk.file.id, (entry = { file: chunk.file, chunks: [] }));
         entry.chunks.push(Buffer.from(chunk.data));

@@ -1,12 +1,7 @@
 import type { PartKit } from "@crm/kit";
+import type { versioning } from "@crm/proto";
 
-export interface Version {
-  experimentId: string;
-  version: number;
-  configJson: string;
-  configHash: string;
-  projectId: string;
-}
+export type Version = versioning.Version__Output;
 
 /** The version-control service over gRPC: review configs by version or label. */
 export interface VersioningClient {
@@ -25,9 +20,13 @@ export function versioningClient(kit: PartKit, address: string): VersioningClien
     idempotent: ["GetVersion", "ResolveLabel"],
   });
   return {
-    getVersion: (experimentId, version) => client.unary<Version>("GetVersion", { experimentId, version }),
+    getVersion: (experimentId, version) =>
+      client.unary<Version>("GetVersion", { experimentId, version } satisfies versioning.GetVersionRequest),
     async resolveLabel(experimentId, label) {
-      const res = await client.unary<{ version: Version }>("ResolveLabel", { experimentId, label });
+      const req = { experimentId, label } satisfies versioning.ResolveLabelRequest;
+      const res = await client.unary<versioning.ResolvedLabel__Output>("ResolveLabel", req);
+      // Always set by the version-control service; a message field may be null on the wire.
+      if (!res.version) throw new Error("ResolveLabel answered without a version");
       return res.version;
     },
     health: () => client.health(),

@@ -1,33 +1,16 @@
 import { currentContext, forbidden, type GrpcServiceRegistration } from "@crm/kit";
+import type { provider } from "@crm/proto";
 import type { ModelEntry } from "../data/providers.js";
 import type { HealthService } from "../domain/health.js";
 import { modelsOf, type ProviderService } from "../domain/providers.js";
 import type { QuotaService, UsageInput } from "../domain/quotas.js";
-
-/** Wire shapes (proto-loader: camelCase fields, defaults filled in). */
-interface UsageMsg {
-  requestId: string;
-  userId: string;
-  projectId: string;
-  providerId: string;
-  providerName: string;
-  model: string;
-  requestedModel: string;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  latencyMs: number;
-  cacheHit: boolean;
-  outcome: string;
-  error: string;
-}
 
 /** Credentials and quota operations are for mesh peers acting as themselves, never a user. */
 function requireService(): void {
   if (currentContext()?.identity?.role !== "service") throw forbidden("ProviderService is for mesh services only");
 }
 
-const modelMsg = (m: ModelEntry) => ({
+const modelMsg = (m: ModelEntry): provider.Model => ({
   id: m.id,
   inputCostPerThousand: m.inputCostPer1k,
   outputCostPerThousand: m.outputCostPer1k,
@@ -37,7 +20,7 @@ const modelMsg = (m: ModelEntry) => ({
 const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
 const nonNegative = (n: number) => (Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
 
-function usageOf(u: UsageMsg | null | undefined): UsageInput | undefined {
+function usageOf(u: provider.UsageRecord__Output | null | undefined): UsageInput | undefined {
   if (!u) return undefined;
   return {
     requestId: clip(u.requestId || currentContext()?.requestId || "unknown", 128),
@@ -67,26 +50,19 @@ export function providerGrpc(deps: {
     file: "crm/provider/v1/provider.proto",
     service: "crm.provider.v1.ProviderService",
     handlers: {
-      async ListCatalog() {
+      async ListCatalog(): Promise<provider.Catalog> {
         requireService();
         const rows = await providers.catalog();
         return {
           providers: rows.map((r) => ({ id: r.id, name: r.name, kind: r.kind, models: modelsOf(r).map(modelMsg) })),
         };
       },
-      async ResolveTarget(req: { providerId: string; model: string }) {
+      async ResolveTarget(req: provider.ResolveTargetRequest__Output): Promise<provider.ResolvedTarget> {
         requireService();
         const t = await providers.resolveTarget(req.providerId, req.model);
         return { ...t, model: modelMsg(t.model) };
       },
-      async Reserve(req: {
-        userId: string;
-        projectId: string;
-        providerId: string;
-        model: string;
-        estimatedInputTokens: number;
-        maxOutputTokens: number;
-      }) {
+      async Reserve(req: provider.ReserveRequest__Output): Promise<provider.Reservation> {
         requireService();
         return quotas.reserve({
           userId: req.userId || "unknown",
@@ -97,31 +73,20 @@ export function providerGrpc(deps: {
           maxOutputTokens: req.maxOutputTokens > 0 ? req.maxOutputTokens : null,
         });
       },
-      async Commit(req: { reservationId: string; usage: UsageMsg | null }) {
+      async Commit(req: provider.CommitRequest__Output): Promise<provider.Ack> {
         requireService();
         return { costUsd: await quotas.commit(req.reservationId, usageOf(req.usage)) };
       },
-      async Release(req: { reservationId: string; usage: UsageMsg | null }) {
+      async Release(req: provider.ReleaseRequest__Output): Promise<provider.Ack> {
         requireService();
         await quotas.release(req.reservationId, usageOf(req.usage));
         return { costUsd: 0 };
       },
-      async RecordUsage(req: UsageMsg) {
+      async RecordUsage(req: provider.UsageRecord__Output): Promise<provider.Ack> {
         requireService();
         return { costUsd: await quotas.record(usageOf(req)!) };
       },
-      async ReportHealth(req: {
-        instanceId: string;
-        breakers: {
-          providerId: string;
-          model: string;
-          state: string;
-          failures: number;
-          successes: number;
-          rejects: number;
-          latencyMeanMs: number;
-        }[];
-      }) {
+      async ReportHealth(req: provider.HealthReport__Output): Promise<provider.Ack> {
         requireService();
         await health.report(clip(req.instanceId || "unknown", 200), req.breakers);
         return { costUsd: 0 };
