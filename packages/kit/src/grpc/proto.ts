@@ -6,7 +6,7 @@ import * as protoLoader from "@grpc/proto-loader";
 
 /**
  * The one set of proto-loader options: the runtime and the type generator
- * (`npm run generate -w @crm/kit`) must agree, or generated types lie.
+ * (`npm run generate -w @crm/proto`) must agree, or generated types lie.
  */
 export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
   keepCase: false,
