@@ -14,6 +14,8 @@ export interface BreakerOptions {
   rollingWindowMs?: number;
   /** Errors for which this returns false are the caller's fault and do not count against the peer. */
   isFailure?: (err: unknown) => boolean;
+  /** Keep per-call latencies for stats().latencyMean (costs CPU per call; off by default). */
+  trackLatency?: boolean;
 }
 
 const STATE_VALUE: Record<BreakerState, number> = { closed: 0, halfOpen: 1, open: 2 };
@@ -36,6 +38,10 @@ export class Breaker {
       volumeThreshold: options.volumeThreshold ?? 5,
       resetTimeout: options.resetTimeoutMs ?? 5000,
       rollingCountTimeout: options.rollingWindowMs ?? 10000,
+      // Per-call latency arrays cost CPU on every call; only breakers whose latency is reported
+      // (AI targets) keep them. Snapshots are never read.
+      rollingPercentilesEnabled: options.trackLatency ?? false,
+      enableSnapshots: false,
       ...(isFailure ? { errorFilter: (err: unknown) => !isFailure(err) } : {}),
     });
     if (metrics) {

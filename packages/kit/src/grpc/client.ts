@@ -86,6 +86,18 @@ export function createGrpcClient(opts: GrpcClientOptions): GrpcClient {
     return b;
   };
 
+  // Calls made outside any request (background work) carry this part's own identity; it is
+  // signed once a minute rather than per call (HMAC + JSON on the hot path otherwise).
+  let serviceToken = { value: "", renewAt: 0 };
+  const serviceIdentity = () => {
+    const now = Date.now();
+    if (now >= serviceToken.renewAt) {
+      const value = signIdentity(opts.meshSecret, { sub: opts.self, role: "service", via: "service" }, 120);
+      serviceToken = { value, renewAt: now + 60_000 };
+    }
+    return serviceToken.value;
+  };
+
   /** Deadline and metadata from the request in progress, or a service identity outside one. */
   const prepare = (method: string, options?: CallOptions) => {
     const ctx = currentContext();
@@ -94,10 +106,7 @@ export function createGrpcClient(opts: GrpcClientOptions): GrpcClient {
     if (timeout <= 0) throw new HttpError(504, `No time left to call ${opts.peer}.${method}`);
     const metadata = new grpc.Metadata();
     if (ctx?.requestId) metadata.set("x-request-id", ctx.requestId);
-    metadata.set(
-      IDENTITY_HEADER,
-      ctx?.identityToken ?? signIdentity(opts.meshSecret, { sub: opts.self, role: "service", via: "service" }, 60),
-    );
+    metadata.set(IDENTITY_HEADER, ctx?.identityToken ?? serviceIdentity());
     return { deadline: Date.now() + timeout, metadata };
   };
 

@@ -30,7 +30,11 @@ export function breakerRegistry(settings: BreakerSettings, metrics: Metrics) {
       const key = `${providerId}/${model}`;
       let e = entries.get(key);
       if (!e) {
-        const breaker = new Breaker(`ai:${providerName}/${model}`, { ...settings, isFailure }, metrics);
+        const breaker = new Breaker(
+          `ai:${providerName}/${model}`,
+          { ...settings, isFailure, trackLatency: true },
+          metrics,
+        );
         e = { providerId, model, breaker };
         entries.set(key, e);
       }
