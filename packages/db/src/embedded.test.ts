@@ -36,7 +36,12 @@ test(
     const lines: string[] = [];
     const log = { info: (_: Record<string, unknown>, msg: string) => lines.push(msg) };
     try {
+      const signalListeners = () => process.listeners("SIGINT").length + process.listeners("SIGTERM").length;
+      const listenersBefore = signalListeners();
       const first = await startEmbeddedPostgres({ dataDir, port, log });
+      // The caller owns signal handling (graceful shutdown stops the server); the package's own
+      // exit-on-signal hook must not race it.
+      assert.equal(signalListeners(), listenersBefore);
       try {
         const url = withDatabase(first.url, "codereview");
         assert.deepEqual(await ensureDatabase(url), { created: true });

