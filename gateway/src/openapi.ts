@@ -1,4 +1,4 @@
-import type { Logger } from "@crm/kit";
+import { problemSchema, type Logger } from "@crm/kit";
 import { resolveRoute, type UpstreamName } from "./routes.js";
 
 type Json = Record<string, unknown>;
@@ -53,24 +53,7 @@ export function gatewayDocument(): Json {
         apiKeyHeader: { type: "apiKey", in: "header", name: "X-API-Key" },
       },
       schemas: {
-        Problem: {
-          type: "object",
-          required: ["type", "title", "status"],
-          properties: {
-            type: { type: "string" },
-            title: { type: "string" },
-            status: { type: "integer" },
-            detail: { type: "string" },
-            requestId: { type: "string" },
-            errors: {
-              type: "array",
-              items: {
-                type: "object",
-                properties: { path: { type: "string" }, message: { type: "string" } },
-              },
-            },
-          },
-        },
+        Problem: problemSchema,
         Readiness: {
           type: "object",
           properties: {
